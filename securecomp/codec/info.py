@@ -1,0 +1,72 @@
+"""ImageInfo: what a decoder needs besides the codec body (codec, model, quality, mode, size).
+
+The same bytes describe the image in the container header and in a bare ``compress()`` bitstream
+(docs/format.md, "Image descriptor").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import _wire
+from ..errors import FormatError
+
+MODES = {1: "L", 2: "RGB", 3: "RGBA", 4: "I;16"}
+MODE_IDS = {name: code for code, name in MODES.items()}
+MAX_SIDE = 1 << 16          # width and height are at most 65536
+MAX_PIXELS = 1 << 28        # and their product at most 268,435,456
+MAX_CODEC_ID = 32
+MAX_MODEL_ID = 64
+MAX_QUALITY = 8
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    codec: str
+    mode: str
+    width: int
+    height: int
+    quality: int = 0        # 1..8; 0 for lossless codecs
+    model: str = ""         # learned codecs: model id; empty otherwise
+
+    def __post_init__(self) -> None:
+        check_size(self.width, self.height)
+        if self.mode not in MODE_IDS:
+            raise FormatError(f"image mode {self.mode!r} is not one of {sorted(MODE_IDS)}")
+        if not 0 <= self.quality <= MAX_QUALITY:
+            raise FormatError(f"quality {self.quality} outside 0..{MAX_QUALITY}")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.width, self.height)
+
+    def pack(self) -> bytes:
+        return b"".join(
+            [
+                _wire.pack_ident(self.codec, MAX_CODEC_ID),
+                _wire.pack_ident(self.model, MAX_MODEL_ID),
+                _wire.u8(self.quality),
+                _wire.u8(MODE_IDS[self.mode]),
+                _wire.u32(self.width),
+                _wire.u32(self.height),
+            ]
+        )
+
+    @classmethod
+    def read(cls, r: _wire.Reader) -> "ImageInfo":
+        codec = r.ident("codec id", MAX_CODEC_ID)
+        model = r.ident("model id", MAX_MODEL_ID, allow_empty=True)
+        quality = r.u8()
+        mode_id = r.u8()
+        if mode_id not in MODES:
+            raise FormatError(f"{r.what}: unknown image mode code {mode_id}")
+        width, height = r.u32(), r.u32()
+        return cls(codec=codec, mode=MODES[mode_id], width=width, height=height, quality=quality, model=model)
+
+
+def check_size(width: int, height: int) -> None:
+    """Raise FormatError unless 1 <= side <= MAX_SIDE and pixels <= MAX_PIXELS."""
+    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
+        raise FormatError(f"image size {width}x{height} outside 1..{MAX_SIDE} per side")
+    if width * height > MAX_PIXELS:
+        raise FormatError(f"image of {width * height} pixels exceeds the limit of {MAX_PIXELS}")

@@ -1,0 +1,70 @@
+"""The one exception hierarchy of securecomp.
+
+Every error raised for bad input derives from :class:`SecurecompError`. Each class carries a
+one-line ``hint`` the command line prints under ``error:``, and an ``exit_code`` the command line
+exits with (documented in README.md).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SecurecompError",
+    "FormatError",
+    "KeyFileError",
+    "DecryptionError",
+    "ParameterError",
+    "UnsupportedImageError",
+    "CodecError",
+]
+
+
+class SecurecompError(Exception):
+    """Base class of every error securecomp raises for bad input."""
+
+    exit_code = 1
+    default_hint = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = self.default_hint if hint is None else hint
+
+
+class FormatError(SecurecompError, ValueError):
+    """Bytes that are not a well-formed securecomp container, bitstream or key."""
+
+    exit_code = 4
+    default_hint = "the input is not a securecomp file or was damaged; `securecomp inspect FILE` shows its header"
+
+
+class KeyFileError(FormatError):
+    """A key file that is missing its header, damaged (checksum mismatch) or of an unknown version."""
+
+    default_hint = "create a fresh key with `securecomp keygen -o FILE`, or restore the key file from a backup"
+
+
+class DecryptionError(SecurecompError):
+    """Authentication failed: wrong key or password, or the container was modified."""
+
+    exit_code = 3
+    default_hint = "check the key file or password; if they are right, the file was modified or truncated"
+
+
+class ParameterError(SecurecompError, ValueError):
+    """An argument outside its documented range (quality, cipher suite, key length, ...)."""
+
+    exit_code = 2
+    default_hint = "see `securecomp --help` for the accepted values"
+
+
+class UnsupportedImageError(SecurecompError, ValueError):
+    """An image whose mode, dtype, shape or size securecomp cannot carry."""
+
+    exit_code = 5
+    default_hint = "supported: L, RGB, RGBA (8-bit) and 16-bit grayscale, at most 2**28 pixels"
+
+
+class CodecError(SecurecompError):
+    """A codec failed to encode or decode, or a codec id is unknown."""
+
+    exit_code = 6
+    default_hint = "`securecomp encrypt --help` lists the codecs"
