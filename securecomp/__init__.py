@@ -1,0 +1,13 @@
+"""securecomp: compress images, then encrypt the bits in an authenticated container.
+
+High-level API only; see README.md. Low-level primitives live in :mod:`securecomp.hazmat`.
+"""
+
+from .api import decrypt, encrypt
+from .codec.bitstream import compress, decompress
+from .errors import DecryptionError, FormatError, SecurecompError
+from .keys import generate_key
+
+__version__ = "0.1.0"
+__all__ = ["encrypt", "decrypt", "compress", "decompress", "generate_key",
+           "SecurecompError", "FormatError", "DecryptionError", "__version__"]

@@ -1,0 +1,154 @@
+"""Keys: random master keys, key files, password stretching (Argon2id) and HKDF subkeys.
+
+Every message derives its own subkeys with HKDF-SHA256 from the 32-byte master key, salted by the
+message's fresh random 128-bit nonce: ``chaos`` (32 bytes), ``aes`` (32-byte key + 7-byte STREAM
+prefix) and ``mac`` (32 bytes). docs/format.md gives the exact labels.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ._atomic import atomic_write
+from .errors import FormatError, KeyFileError, ParameterError
+
+__all__ = ["generate_key", "KEY_SIZE", "NONCE_SIZE", "KdfParams", "password_key", "Subkeys", "subkeys",
+           "format_key", "parse_key", "write_key_file", "read_key_file"]
+
+KEY_SIZE = 32
+NONCE_SIZE = 16
+SALT_SIZE = 16
+KEY_FILE_PREFIX = "securecomp-key-v1"
+MAX_KEY_FILE = 4096
+
+
+def generate_key() -> bytes:
+    """32 random bytes from the operating system."""
+    return secrets.token_bytes(KEY_SIZE)
+
+
+def check_key(key: object) -> bytes:
+    if not isinstance(key, (bytes, bytearray)) or len(key) != KEY_SIZE:
+        raise ParameterError(f"a key must be {KEY_SIZE} bytes", hint="use securecomp.generate_key() or a key file")
+    return bytes(key)
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+MAX_MEMORY_KIB = 1 << 20      # 1 GiB
+MAX_ITERATIONS = 10
+MAX_LANES = 16
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id parameters as stored in the container header."""
+
+    memory_kib: int = 64 * 1024    # RFC 9106, second recommended option
+    iterations: int = 3
+    lanes: int = 4
+    salt: bytes = b""
+
+    @classmethod
+    def fresh(cls, **overrides: int) -> "KdfParams":
+        return cls(salt=os.urandom(SALT_SIZE), **overrides)
+
+    def check(self) -> None:
+        """Refuse parameters a hostile header could use to exhaust memory or time."""
+        if not 1 <= self.lanes <= MAX_LANES:
+            raise FormatError(f"Argon2id lanes {self.lanes} outside 1..{MAX_LANES}")
+        if not 8 * self.lanes <= self.memory_kib <= MAX_MEMORY_KIB:
+            raise FormatError(f"Argon2id memory {self.memory_kib} KiB outside {8 * self.lanes}..{MAX_MEMORY_KIB}")
+        if not 1 <= self.iterations <= MAX_ITERATIONS:
+            raise FormatError(f"Argon2id iterations {self.iterations} outside 1..{MAX_ITERATIONS}")
+        if len(self.salt) != SALT_SIZE:
+            raise FormatError(f"Argon2id salt must be {SALT_SIZE} bytes")
+
+
+def password_key(password: str | bytes, params: KdfParams) -> bytes:
+    """The 32-byte master key of a password (UTF-8), after checking ``params`` against the limits."""
+    params.check()
+    secret = password.encode("utf-8") if isinstance(password, str) else bytes(password)
+    if not secret:
+        raise ParameterError("the password is empty")
+    kdf = Argon2id(salt=params.salt, length=KEY_SIZE, iterations=params.iterations,
+                   lanes=params.lanes, memory_cost=params.memory_kib)
+    return kdf.derive(secret)
+
+
+# --- per-message subkeys ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Subkeys:
+    chaos: bytes
+    aes: bytes
+    aes_prefix: bytes
+    mac: bytes
+
+
+def _hkdf(master: bytes, nonce: bytes, purpose: str, length: int) -> bytes:
+    info = b"securecomp/v1/" + purpose.encode("ascii")
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=nonce, info=info).derive(master)
+
+
+def subkeys(master: bytes, nonce: bytes) -> Subkeys:
+    aes = _hkdf(master, nonce, "aes", 39)
+    return Subkeys(chaos=_hkdf(master, nonce, "chaos", 32), aes=aes[:32], aes_prefix=aes[32:],
+                   mac=_hkdf(master, nonce, "mac", 32))
+
+
+# --- key files --------------------------------------------------------------------------------
+
+def _checksum(key: bytes) -> str:
+    return hashlib.sha256(KEY_FILE_PREFIX.encode() + b":" + key).hexdigest()[:8]
+
+
+def format_key(key: bytes) -> str:
+    """``securecomp-key-v1:<base64url key>:<8 hex digits of SHA-256>`` (one line, no newline)."""
+    key = check_key(key)
+    encoded = base64.urlsafe_b64encode(key).rstrip(b"=").decode("ascii")
+    return f"{KEY_FILE_PREFIX}:{encoded}:{_checksum(key)}"
+
+
+def parse_key(text: str) -> bytes:
+    parts = text.strip().split(":")
+    if len(parts) != 3 or not parts[0].startswith("securecomp-key-"):
+        raise KeyFileError("not a securecomp key file")
+    if parts[0] != KEY_FILE_PREFIX:
+        raise KeyFileError(f"unsupported key file version {parts[0]!r}", hint="upgrade securecomp to read it")
+    try:
+        key = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+    except (binascii.Error, ValueError):
+        raise KeyFileError("key file is damaged: the key is not valid base64url") from None
+    if len(key) != KEY_SIZE or not hmac.compare_digest(parts[2], _checksum(key)):
+        raise KeyFileError("key file is damaged: checksum mismatch")
+    return key
+
+
+def write_key_file(path: str | os.PathLike, key: bytes, *, overwrite: bool = False) -> None:
+    """Write a key file readable by its owner only (mode 0600), atomically."""
+    atomic_write(path, (format_key(key) + "\n").encode("ascii"), mode=0o600, overwrite=overwrite)
+
+
+def read_key_file(path: str | os.PathLike) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_KEY_FILE + 1)
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
+    if len(raw) > MAX_KEY_FILE:
+        raise KeyFileError(f"{path} is too large to be a key file")
+    try:
+        return parse_key(raw.decode("ascii"))
+    except UnicodeDecodeError:
+        raise KeyFileError(f"{path} is not a securecomp key file") from None

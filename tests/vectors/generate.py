@@ -1,0 +1,82 @@
+"""Regenerate the test vectors in this folder: `make vectors` (or `python tests/vectors/generate.py`).
+
+Origin: every input below is derived from a fixed label with SHA-256 (no randomness), so anyone can
+re-derive it; the outputs are what this version of securecomp produced. The tests check that the
+code still produces exactly these bytes. Regenerating is a format change: only do it together with
+a version bump in docs/format.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from PIL import Image  # noqa: E402
+
+from securecomp.api import _seal  # noqa: E402
+from securecomp.codec.info import ImageInfo  # noqa: E402
+from securecomp.hazmat.chaos import ChaosCipher  # noqa: E402
+from securecomp.keys import KdfParams  # noqa: E402
+
+CHAOS_LENGTHS = [0, 1, 7, 8, 9, 64, 255, 256, 515, 1000, 4096, 20000]
+
+
+def derived(label: str, n: int) -> bytes:
+    """n bytes from SHA-256 in counter mode over a label: reproducible 'random' inputs."""
+    out = b"".join(hashlib.sha256(f"{label}/{i}".encode()).digest() for i in range(-(-n // 32)))
+    return out[:n]
+
+
+def chaos_vectors() -> list[dict]:
+    vectors = []
+    for n in CHAOS_LENGTHS:
+        key, nonce, pt = derived(f"chaos-key-{n}", 32), derived(f"chaos-nonce-{n}", 16), derived(f"chaos-pt-{n}", n)
+        ct = ChaosCipher(key).encrypt(pt, nonce=nonce)
+        vectors.append({"key": key.hex(), "nonce": nonce.hex(), "plaintext": pt.hex(), "ciphertext": ct.hex()})
+    return vectors
+
+
+def sample_body() -> tuple[ImageInfo, bytes]:
+    """A 6x4 RGB PNG made from derived bytes; PNG decoding of fixed bytes is stable across Pillow."""
+    image = Image.frombytes("RGB", (6, 4), derived("image", 6 * 4 * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=9)
+    return ImageInfo(codec="png", mode="RGB", width=6, height=4), buffer.getvalue()
+
+
+def container_vectors() -> list[dict]:
+    info, body = sample_body()
+    vectors = []
+    for suite in ("aes", "chaos+aes", "chaos"):
+        for secret in ("key", "password"):
+            nonce = derived(f"container-nonce-{suite}-{secret}", 16)
+            entry = {"suite": suite, "nonce": nonce.hex(), "body": body.hex(), "pixels": derived("image", 72).hex()}
+            if secret == "key":
+                key = derived(f"container-key-{suite}", 32)
+                blob = _seal(info, body, suite=suite, key=key, password=None, nonce=nonce, kdf=None)
+                entry["key"] = key.hex()
+            else:
+                kdf = KdfParams(memory_kib=256, iterations=1, lanes=1, salt=derived(f"salt-{suite}", 16))
+                password = f"correct horse {suite}"
+                blob = _seal(info, body, suite=suite, key=None, password=password, nonce=nonce, kdf=kdf)
+                entry |= {"password": password, "kdf": {"memory_kib": 256, "iterations": 1, "lanes": 1,
+                                                        "salt": kdf.salt.hex()}}
+            entry["container"] = blob.hex()
+            vectors.append(entry)
+    return vectors
+
+
+def main() -> None:
+    for name, vectors in (("chaos.json", chaos_vectors()), ("container.json", container_vectors())):
+        (HERE / name).write_text(json.dumps(vectors, indent=1) + "\n")
+        print(f"wrote {len(vectors)} vectors to {HERE / name}")
+
+
+if __name__ == "__main__":
+    main()
