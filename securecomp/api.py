@@ -9,7 +9,7 @@ from PIL import Image
 from . import container
 from .codec.bitstream import decode_image, encode_image, resolve_codec
 from .container import Header
-from .errors import ParameterError
+from .errors import DecryptionError, ParameterError
 from .images import to_image
 from .keys import NONCE_SIZE, KdfParams, check_key, password_key, subkeys
 from .suites import DEFAULT_SUITE, check_suite, open_payload, seal_payload
@@ -63,10 +63,10 @@ def _check_secret(key, password) -> None:
 def _master_key(header: Header, key, password) -> bytes:
     if header.kdf is None:
         if key is None:
-            raise ParameterError("this container was sealed with a key, not a password",
-                                 hint="use --key-file (key=...) instead of a password")
+            raise DecryptionError("this container was sealed with a key, not a password",
+                                  hint="use --key-file (key=...) instead of a password")
         return check_key(key)
     if password is None:
-        raise ParameterError("this container was sealed with a password, not a key",
-                             hint="give the password (--password-file or the prompt) instead of a key file")
+        raise DecryptionError("this container was sealed with a password, not a key",
+                              hint="give the password (--password-file or the prompt) instead of a key file")
     return password_key(password, header.kdf)

@@ -39,6 +39,7 @@ TRANSIENT = 1000
 MAX_LANES = 1024
 WORDS_PER_LANE = 64          # lanes = clamp(ceil(words / 64), 1, 1024)
 BLOCK_WORDS = 32             # the permutation moves 256-byte blocks
+CHUNK_WORDS = 8192           # 64 KiB: the passes run chunk by chunk in cache
 R_LOW, R_SPAN = 3.9999, 0.0001
 _WORD = np.dtype("<u8")
 _MASK64 = (1 << 64) - 1
@@ -172,38 +173,57 @@ def _fold(w: np.ndarray, k_tail: int, bits: int) -> int:
     return (last ^ k_tail) & ((1 << bits) - 1)
 
 
+def _chunks(size: int, reverse: bool = False) -> list[tuple[int, int]]:
+    """Cache-sized slices: every pass below works chunk by chunk, carrying sums across chunks."""
+    spans = [(a, min(a + CHUNK_WORDS, size)) for a in range(0, size, CHUNK_WORDS)]
+    return spans[::-1] if reverse else spans
+
+
 def _encrypt_round(w: np.ndarray, v: int, bits: int, s: _Schedule, rnd: _Round) -> int:
-    scratch = np.empty_like(w)
     m1, m2, _, _ = rnd.multipliers
-    k = s.stream
+    scratch, carry = np.empty(CHUNK_WORDS, _WORD), np.uint64(0)
     _permute(w, rnd.permutation, inverse=False)
-    np.bitwise_xor(w, k[: w.size], out=w)
-    np.bitwise_xor(w, rnd.constant, out=w)
-    _mix(w, m1, m2, scratch)
-    np.cumsum(w, out=w)
-    if bits:
-        v = _tail_mix(v ^ _fold(w, int(k[-1]), bits), bits, rnd)
+    for a, b in _chunks(w.size):                     # steps 2-4
+        seg = w[a:b]
+        np.bitwise_xor(seg, s.stream[a:b], out=seg)
+        np.bitwise_xor(seg, rnd.constant, out=seg)
+        _mix(seg, m1, m2, scratch[: b - a])
+        np.cumsum(seg, out=seg)
+        np.add(seg, carry, out=seg)
+        carry = seg[-1]
+    if bits:                                         # step 5
+        v = _tail_mix(v ^ _fold(w, int(s.stream[-1]), bits), bits, rnd)
         if w.size:
-            w[-1] += np.uint64(v)
-    _mix(w, m2, m1, scratch)
-    np.cumsum(w[::-1], out=w[::-1])
+            np.add(w[-1:], np.uint64(v), out=w[-1:])
+    carry = np.uint64(0)
+    for a, b in _chunks(w.size, reverse=True):       # steps 6-7
+        seg = w[a:b]
+        _mix(seg, m2, m1, scratch[: b - a])
+        np.cumsum(seg[::-1], out=seg[::-1])
+        np.add(seg, carry, out=seg)
+        carry = seg[0]
     return v
 
 
 def _decrypt_round(w: np.ndarray, v: int, bits: int, s: _Schedule, rnd: _Round) -> int:
-    scratch = np.empty_like(w)
     m1, m2, _, _ = rnd.multipliers
-    k = s.stream
-    np.subtract(w[:-1], w[1:], out=w[:-1])
-    _unmix(w, m2, m1, scratch)
-    if bits:
+    scratch = np.empty(CHUNK_WORDS, _WORD)
+    for a, b in _chunks(w.size):                     # undo 7, 6 (ascending: w[b] still a sum)
+        seg, after = w[a:b], (w[b] if b < w.size else np.uint64(0))
+        np.subtract(seg[:-1], seg[1:], out=seg[:-1])
+        np.subtract(seg[-1:], after, out=seg[-1:])
+        _unmix(seg, m2, m1, scratch[: b - a])
+    if bits:                                         # undo 5
         if w.size:
-            w[-1] -= np.uint64(v)
-        v = _tail_mix(v, bits, rnd, inverse=True) ^ _fold(w, int(k[-1]), bits)
-    np.subtract(w[1:], w[:-1], out=w[1:])
-    _unmix(w, m1, m2, scratch)
-    np.bitwise_xor(w, rnd.constant, out=w)
-    np.bitwise_xor(w, k[: w.size], out=w)
+            np.subtract(w[-1:], np.uint64(v), out=w[-1:])
+        v = _tail_mix(v, bits, rnd, inverse=True) ^ _fold(w, int(s.stream[-1]), bits)
+    for a, b in _chunks(w.size, reverse=True):       # undo 4-2 (descending: w[a-1] still a sum)
+        seg, before = w[a:b], (w[a - 1] if a else np.uint64(0))
+        np.subtract(seg[1:], seg[:-1], out=seg[1:])
+        np.subtract(seg[:1], before, out=seg[:1])
+        _unmix(seg, m1, m2, scratch[: b - a])
+        np.bitwise_xor(seg, rnd.constant, out=seg)
+        np.bitwise_xor(seg, s.stream[a:b], out=seg)
     _permute(w, rnd.permutation, inverse=True)
     return v
 
