@@ -1,0 +1,197 @@
+"""Training loop behind ``securecomp train`` (rate–distortion, CompressAI's λ per quality).
+
+Loss = λ·255²·MSE + bpp, with bpp the −log2 likelihoods per pixel; the entropy bottleneck's
+quantiles follow their own auxiliary loss. Random crops and flips; periodic validation; resumable
+checkpoints; one JSON line per log event.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..errors import ParameterError
+
+LAMBDAS = {1: 0.0018, 2: 0.0035, 3: 0.0067, 4: 0.0130, 5: 0.0250, 6: 0.0483, 7: 0.0932, 8: 0.1800}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+@dataclass
+class TrainConfig:
+    model: str
+    quality: int
+    data: str
+    val: str | None = None
+    out: str = "runs"
+    steps: int = 2000
+    batch_size: int = 8
+    crop: int = 256
+    lr: float = 1e-4
+    aux_lr: float = 1e-3
+    device: str = "auto"
+    val_every: int = 500
+    checkpoint_minutes: float = 5.0
+    seed: int = 0
+    init: str | None = None           # weights of another quality to start from (fine-tuning)
+    resume: str | None = None
+
+
+def image_files(folder: str | Path) -> list[Path]:
+    files = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ParameterError(f"no images found under {folder}", hint="--data takes a folder of PNG/JPEG files")
+    return files
+
+
+def load_images(files: list[Path], min_side: int) -> list[torch.Tensor]:
+    """Every image as a uint8 3×H×W tensor (held in memory; the training sets are small)."""
+    images = []
+    for path in files:
+        with Image.open(path) as im:
+            rgb = np.asarray(im.convert("RGB"))
+        if min(rgb.shape[:2]) >= min_side:
+            images.append(torch.from_numpy(rgb.copy()).permute(2, 0, 1))
+    return images
+
+
+def random_batch(images: list[torch.Tensor], size: int, crop: int, rng: random.Random) -> torch.Tensor:
+    batch = []
+    for _ in range(size):
+        image = images[rng.randrange(len(images))]
+        top = rng.randrange(image.shape[1] - crop + 1)
+        left = rng.randrange(image.shape[2] - crop + 1)
+        patch = image[:, top : top + crop, left : left + crop]
+        if rng.random() < 0.5:
+            patch = patch.flip(2)
+        if rng.random() < 0.5:
+            patch = patch.flip(1)
+        batch.append(patch)
+    return torch.stack(batch).float().div_(255.0)
+
+
+def rate_distortion(out: dict, x: torch.Tensor, lmbda: float) -> dict[str, torch.Tensor]:
+    pixels = x.shape[0] * x.shape[2] * x.shape[3]
+    bits = sum(torch.log(lk.float()).sum() for lk in out["likelihoods"].values()) / -math.log(2)
+    bpp = bits / pixels
+    mse = torch.mean((out["x_hat"].float().clamp(0, 1) - x) ** 2)
+    return {"loss": lmbda * 255**2 * mse + bpp, "bpp": bpp, "mse": mse,
+            "psnr": -10 * torch.log10(mse.clamp_min(1e-10))}
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ParameterError("--device cuda was asked for, but no CUDA device is available")
+    return torch.device(name)
+
+
+@torch.no_grad()
+def validate(model, images: list[torch.Tensor], lmbda: float, device: torch.device) -> dict[str, float]:
+    model.eval()
+    totals: dict[str, float] = {}
+    for image in images:
+        h, w = (image.shape[1] // 64) * 64, (image.shape[2] // 64) * 64
+        x = image[None, :, :h, :w].float().div(255.0).to(device)
+        for name, value in rate_distortion(model(x), x, lmbda).items():
+            totals[name] = totals.get(name, 0.0) + float(value) / len(images)
+    model.train()
+    return totals
+
+
+class Trainer:
+    """Owns the model, its two optimizers, the data and the run folder (checkpoints, log.jsonl)."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        from .models import model_for
+
+        if config.quality not in LAMBDAS:
+            raise ParameterError(f"quality must be 1..8, got {config.quality}")
+        self.config, self.device = config, pick_device(config.device)
+        torch.manual_seed(config.seed)
+        self.rng = random.Random(config.seed)
+        self.model = model_for(config.model, config.quality).to(self.device)
+        main = [p for n, p in self.model.named_parameters() if not n.endswith("quantiles")]
+        aux = [p for n, p in self.model.named_parameters() if n.endswith("quantiles")]
+        self.optimizer = torch.optim.Adam(main, lr=config.lr)
+        self.aux_optimizer = torch.optim.Adam(aux, lr=config.aux_lr)
+        self.step = 0
+        self.run = Path(config.out)
+        self.run.mkdir(parents=True, exist_ok=True)
+        self.train_images = load_images(image_files(config.data), config.crop)
+        self.val_images = load_images(image_files(config.val), 64) if config.val else []
+        if config.init:
+            self.model.load_state_dict(torch.load(config.init, map_location=self.device)["model"])
+        if config.resume:
+            self._load(config.resume)
+
+    def _load(self, path: str) -> None:
+        state = torch.load(path, map_location=self.device)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.aux_optimizer.load_state_dict(state["aux_optimizer"])
+        self.step = state["step"]
+        self.rng.setstate(state["rng"])
+
+    def save(self, name: str = "checkpoint.pt") -> Path:
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                 "aux_optimizer": self.aux_optimizer.state_dict(), "step": self.step,
+                 "rng": self.rng.getstate(), "config": asdict(self.config)}
+        path = self.run / name
+        torch.save(state, path.with_suffix(".tmp"))
+        path.with_suffix(".tmp").replace(path)
+        return path
+
+    def log(self, event: str, **values) -> None:
+        record = {"event": event, "step": self.step, "time": round(time.time(), 1), **values}
+        with open(self.run / "log.jsonl", "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def train_step(self) -> dict[str, float]:
+        c = self.config
+        x = random_batch(self.train_images, c.batch_size, c.crop, self.rng).to(self.device)
+        autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.type == "cuda")
+        with autocast:
+            out = self.model(x)
+        terms = rate_distortion(out, x, LAMBDAS[c.quality])
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.optimizer.step()
+        aux = self.model.aux_loss()
+        self.aux_optimizer.zero_grad(set_to_none=True)
+        aux.backward()
+        self.aux_optimizer.step()
+        self.step += 1
+        return {name: float(value) for name, value in terms.items()} | {"aux": float(aux)}
+
+    def fit(self, progress: bool = True) -> dict[str, float]:
+        from tqdm import tqdm
+
+        c, last_save, result = self.config, time.monotonic(), {}
+        self.log("start", config=asdict(c), device=str(self.device), images=len(self.train_images))
+        bar = tqdm(total=c.steps, initial=self.step, disable=not progress, dynamic_ncols=True)
+        while self.step < c.steps:
+            terms = self.train_step()
+            bar.update(1)
+            bar.set_postfix(loss=f"{terms['loss']:.3f}", bpp=f"{terms['bpp']:.3f}", psnr=f"{terms['psnr']:.2f}")
+            if self.step % 50 == 0:
+                self.log("train", **terms)
+            if self.val_images and (self.step % c.val_every == 0 or self.step == c.steps):
+                result = validate(self.model, self.val_images, LAMBDAS[c.quality], self.device)
+                self.log("val", **result)
+            if time.monotonic() - last_save > 60 * c.checkpoint_minutes:
+                self.save()
+                last_save = time.monotonic()
+        bar.close()
+        self.save()
+        self.log("done", **result)
+        return result
