@@ -1,0 +1,106 @@
+"""The self-describing bytes of the public :func:`compress` / :func:`decompress`.
+
+Layout (docs/format.md, "Bitstream")::
+
+    "SCIMG" (5 bytes) | version 0x01 | ImageInfo descriptor | codec body (the rest)
+
+The descriptor (:class:`~securecomp.codec.info.ImageInfo`) names the codec, model, quality, mode
+and size; the body is what the codec wrote. The container reuses :func:`encode_image` and
+:func:`decode_image` and carries the descriptor in its authenticated header instead.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any
+
+from PIL import Image
+
+from .. import _wire
+from ..errors import FormatError, ParameterError, UnsupportedImageError
+from ..images import to_image
+from . import codecs_for_mode, get_codec
+from .base import Codec
+from .info import MAX_QUALITY, ImageInfo
+
+__all__ = ["MAGIC", "VERSION", "DEFAULT_CODEC", "DEFAULT_QUALITY", "compress", "decompress",
+           "resolve_codec", "encode_image", "decode_image", "check_quality"]
+
+MAGIC = b"SCIMG"
+VERSION = 1
+DEFAULT_CODEC = "webp"
+DEFAULT_QUALITY = 6
+SIXTEEN_BIT_CODEC = "png"  # the default for "I;16" images, which no lossy codec carries
+
+
+def compress(image: Any, *, quality: int | None = None, codec: str | None = None) -> bytes:
+    """Compress an image (PIL image, numpy array or path) into self-describing bytes.
+
+    ``quality`` is 1..8 (default 6; ignored by lossless codecs). ``codec`` defaults to "webp",
+    or "png" for 16-bit images.
+    """
+    picture = to_image(image)
+    info, body = encode_image(picture, *resolve_codec(picture, codec, quality))
+    return MAGIC + _wire.u8(VERSION) + info.pack() + body
+
+
+def decompress(data: bytes) -> Image.Image:
+    """The image in bytes made by :func:`compress`; malformed bytes raise :class:`FormatError`."""
+    reader = _wire.Reader(data, "bitstream")
+    if reader.take(len(MAGIC)) != MAGIC:
+        raise FormatError("not a securecomp bitstream (bad magic)")
+    version = reader.u8()
+    if version != VERSION:
+        raise FormatError(f"bitstream version {version} is not supported (this version reads {VERSION})",
+                          hint="upgrade securecomp to read bitstreams made by a newer version")
+    info = ImageInfo.read(reader)
+    return decode_image(info, bytes(reader.rest()))
+
+
+def resolve_codec(image: Image.Image, codec: str | None, quality: int | None) -> tuple[str, int]:
+    """Fill in the defaults: codec "webp" ("png" for "I;16" images), quality 6."""
+    if codec is None:
+        codec = SIXTEEN_BIT_CODEC if image.mode == "I;16" else DEFAULT_CODEC
+    return codec, DEFAULT_QUALITY if quality is None else quality
+
+
+def encode_image(image: Image.Image, codec_id: str, quality: int) -> tuple[ImageInfo, bytes]:
+    """Encode a PIL image in a carried mode; return its descriptor and the codec body."""
+    level = check_quality(quality)
+    codec = get_codec(codec_id)
+    if image.mode not in codec.modes:
+        raise UnsupportedImageError(
+            f"codec {codec.id} cannot carry {image.mode} images",
+            hint=f"use {' or '.join(codecs_for_mode(image.mode))} for {image.mode} images",
+        )
+    body = codec.compress(image, level)
+    stored_quality = 0 if codec.lossless else level
+    info = ImageInfo(codec.id, image.mode, image.width, image.height, stored_quality, codec.model)
+    return info, body
+
+
+def decode_image(info: ImageInfo, body: bytes) -> Image.Image:
+    """Decode a codec body described by ``info``; the result has ``info.mode`` and ``info.size``."""
+    codec = get_codec(info.codec)
+    _check_descriptor(codec, info)
+    image = codec.decompress(body, info)
+    if image.mode != info.mode or image.size != info.size:
+        actual, stored = f"{image.mode} {image.size}", f"{info.mode} {info.size}"
+        raise FormatError(f"{info.codec} body decodes to {actual}, not {stored}")
+    return image
+
+
+def check_quality(quality: Any) -> int:
+    """Return ``quality`` as an int if it is an integer in 1..8, else raise ParameterError."""
+    if isinstance(quality, bool) or not isinstance(quality, Integral) or not 1 <= quality <= MAX_QUALITY:
+        raise ParameterError(f"quality must be an integer from 1 to {MAX_QUALITY}, got {quality!r}")
+    return int(quality)
+
+
+def _check_descriptor(codec: Codec, info: ImageInfo) -> None:
+    if info.mode not in codec.modes:
+        raise FormatError(f"codec {codec.id} cannot carry {info.mode} images")
+    if (info.quality == 0) != codec.lossless:
+        raise FormatError(f"quality {info.quality} is not valid for codec {codec.id}")
+    if info.model != codec.model:
+        raise FormatError(f"model {info.model!r} is not the model of codec {codec.id}")

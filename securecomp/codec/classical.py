@@ -1,0 +1,179 @@
+"""Classical codecs through Pillow: ``png`` and ``webp-lossless`` (lossless), ``jpeg``, ``webp``,
+``jpeg2000`` and ``avif`` (lossy), at the fair settings of the design guide (section 5).
+
+Quality levels. Level q in 1..8 means about the same fidelity whichever lossy codec runs it: the
+JPEG 2000 ladder is geometric in rate, 0.1 to 2.5 bits per pixel on a 24-bit image, and each other
+codec's setting is the one whose PSNR, averaged over the 24 Kodak images (RGB, 8-bit), comes
+closest to what JPEG 2000 gives at that level. The codecs then differ in the bytes they spend:
+
+    level                       1      2      3      4      5      6      7      8
+    Kodak PSNR target (dB)   26.4   27.8   29.3   31.2   33.4   36.0   39.1   42.6
+    jpeg2000 rate ratio       240    150     96     60     38     24     15    9.6
+    jpeg quality                9     13     21     36     65     83     93     97
+    webp quality                1      3     12     29     55     79     89     98
+    avif quality                7     17     27     39     50     62     79     95
+
+    Kodak bpp (Pillow 13)       1      2      3      4      5      6      7      8
+    jpeg2000                 0.10   0.16   0.25   0.40   0.63   1.00   1.60   2.50
+    jpeg                     0.23   0.32   0.47   0.70   1.10   1.72   2.77   4.14
+    webp                     0.16   0.19   0.30   0.47   0.72   1.11   1.80   3.46
+    avif                     0.08   0.13   0.20   0.35   0.60   0.93   1.61   3.43
+
+The JPEG 2000 ratio is raw sample bits over coded bits (``quality_mode="rates"``), so bpp = 24 /
+ratio on RGB, 8 / ratio on L and 32 / ratio on RGBA. WebP cannot go below about 27 dB on Kodak, so
+its level 1 is its lowest setting. Lossless codecs ignore the level; the bitstream stores 0.
+
+Settings. jpeg: ``optimize=True``, libjpeg's default 4:2:0 subsampling. jpeg2000: raw codestream
+(no JP2 boxes), ``irreversible=True``, ``mct=1`` for RGB (OpenJPEG applies the colour transform to
+exactly three components only). webp: ``method=6``, lossless alpha. webp-lossless: ``lossless=True,
+exact=True`` (keeps the colour under transparent pixels), ``method=6``. avif: ``speed=4``,
+4:2:0 (4:0:0 for L). png: ``compress_level=9``.
+
+Modes. png carries L, RGB, RGBA and I;16; webp-lossless, webp, jpeg2000 and avif carry L, RGB and
+RGBA; jpeg carries L and RGB (JPEG has no alpha channel). WebP has no grayscale: L is stored as RGB
+and converted back on decoding. WebP and AVIF drop an alpha channel that is fully opaque, so an
+RGBA image may decode as RGB and gets its opaque alpha back. Lossy webp keeps alpha exact; avif and
+jpeg2000 code it lossily like the colour channels (an opaque jpeg2000 alpha may come back as 254).
+Bodies carry pixels only: ICC profiles, EXIF, comments and PNG transparency keys are not written.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import (
+    AvifImagePlugin,
+    Image,
+    ImageFile,
+    Jpeg2KImagePlugin,
+    JpegImagePlugin,
+    PngImagePlugin,
+    WebPImagePlugin,
+)
+
+from .._pillow import pillow_errors, to_sixteen_bit
+from ..errors import CodecError, FormatError, UnsupportedImageError
+from .info import ImageInfo
+
+__all__ = ["PillowCodec", "CODECS"]
+
+JPEG2000_RATIO = (240, 150, 96, 60, 38, 24, 15, 9.6)
+JPEG_QUALITY = (9, 13, 21, 36, 65, 83, 93, 97)
+WEBP_QUALITY = (1, 3, 12, 29, 55, 79, 89, 98)
+AVIF_QUALITY = (7, 17, 27, 39, 50, 62, 79, 95)
+
+EIGHT_BIT = frozenset({"L", "RGB", "RGBA"})
+# Decoded modes accepted for each carried mode (anything else is a damaged or hostile body).
+_DECODED_MODES = {"L": ("L", "RGB"), "RGB": ("RGB",), "RGBA": ("RGBA", "RGB"), "I;16": ("I;16", "I")}
+
+Options = Callable[[str, int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PillowCodec:
+    """A codec that stores an image in one Pillow format, with per-level save options.
+
+    Bodies are opened with the format's plugin class rather than ``Image.open``: no other format
+    is tried, and the size check against the descriptor, not Pillow's decompression-bomb limit
+    (2 * ``Image.MAX_IMAGE_PIXELS``, about 179 million pixels), bounds the allocation. The WebP
+    plugin applies that limit itself, so the webp codecs refuse to write larger images.
+    """
+
+    id: str
+    plugin: type[ImageFile.ImageFile]
+    lossless: bool
+    modes: frozenset[str]
+    options: Options
+    carriers: Mapping[str, str] = field(default_factory=dict)  # carried mode -> mode the format stores
+    bomb_checked: bool = False  # the plugin applies Pillow's decompression-bomb limit itself
+    model: str = ""
+
+    def compress(self, image: Image.Image, quality: int) -> bytes:
+        if image.mode not in self.modes:
+            raise CodecError(f"codec {self.id} cannot carry {image.mode} images")
+        if self.bomb_checked:
+            _check_decodable(self.id, image)
+        stored = image.convert(self.carriers[image.mode]) if image.mode in self.carriers else image
+        buffer = io.BytesIO()
+        with pillow_errors(CodecError, f"codec {self.id} could not encode the image"):
+            stored.save(buffer, self.plugin.format, **self.options(image.mode, quality))
+        return buffer.getvalue()
+
+    def decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
+        if info.mode not in self.modes:
+            raise FormatError(f"codec {self.id} cannot carry {info.mode} images")
+        with pillow_errors(FormatError, f"{self.id} body is damaged"):
+            image = self.plugin(io.BytesIO(body))
+            _check_size(image, info)  # before decoding: a hostile body cannot allocate more
+            image.load()
+            return _restore_mode(image, info.mode)
+
+
+def _check_decodable(codec_id: str, image: Image.Image) -> None:
+    """Refuse to write a body that Pillow's decompression-bomb limit would refuse to read back."""
+    if Image.MAX_IMAGE_PIXELS is not None and image.width * image.height > 2 * Image.MAX_IMAGE_PIXELS:
+        raise UnsupportedImageError(
+            f"Pillow refuses to decode {codec_id} images of more than {2 * Image.MAX_IMAGE_PIXELS} pixels",
+            hint="use png, jpeg2000 or avif for an image this large",
+        )
+
+
+def _check_size(image: Image.Image, info: ImageInfo) -> None:
+    if image.size != info.size:
+        width, height = image.size
+        says = f"{info.width}x{info.height}"
+        raise FormatError(f"{info.codec} body holds a {width}x{height} image, the descriptor says {says}")
+
+
+def _restore_mode(image: Image.Image, mode: str) -> Image.Image:
+    """Convert a decoded image back to the carried ``mode`` where the format changed it."""
+    if image.mode not in _DECODED_MODES[mode]:
+        raise FormatError(f"body decodes to a {image.mode} image where {mode} was stored")
+    if image.mode == mode:
+        return image
+    return to_sixteen_bit(image) if mode == "I;16" else image.convert(mode)
+
+
+def _png(mode: str, quality: int) -> dict[str, Any]:
+    return {"compress_level": 9, "icc_profile": None, "transparency": None}
+
+
+def _webp_lossless(mode: str, quality: int) -> dict[str, Any]:
+    return {"lossless": True, "exact": True, "method": 6}
+
+
+def _jpeg(mode: str, quality: int) -> dict[str, Any]:
+    return {"quality": JPEG_QUALITY[quality - 1], "optimize": True, "comment": None}
+
+
+def _webp(mode: str, quality: int) -> dict[str, Any]:
+    return {"quality": WEBP_QUALITY[quality - 1], "method": 6}
+
+
+def _jpeg2000(mode: str, quality: int) -> dict[str, Any]:
+    return {
+        "quality_mode": "rates",
+        "quality_layers": [JPEG2000_RATIO[quality - 1]],
+        "irreversible": True,
+        "mct": 1 if mode == "RGB" else 0,
+        "no_jp2": True,
+    }
+
+
+def _avif(mode: str, quality: int) -> dict[str, Any]:
+    return {"quality": AVIF_QUALITY[quality - 1], "speed": 4, "icc_profile": None}
+
+
+CODECS = (
+    PillowCodec("png", PngImagePlugin.PngImageFile, True, EIGHT_BIT | {"I;16"}, _png),
+    PillowCodec("webp-lossless", WebPImagePlugin.WebPImageFile, True, EIGHT_BIT, _webp_lossless,
+                carriers={"L": "RGB"}, bomb_checked=True),
+    PillowCodec("jpeg", JpegImagePlugin.JpegImageFile, False, frozenset({"L", "RGB"}), _jpeg),
+    PillowCodec("webp", WebPImagePlugin.WebPImageFile, False, EIGHT_BIT, _webp,
+                carriers={"L": "RGB"}, bomb_checked=True),
+    PillowCodec("jpeg2000", Jpeg2KImagePlugin.Jpeg2KImageFile, False, EIGHT_BIT, _jpeg2000),
+    PillowCodec("avif", AvifImagePlugin.AvifImageFile, False, EIGHT_BIT, _avif),
+)

@@ -1,0 +1,148 @@
+"""Image input: whatever the caller hands us becomes a PIL image in one of the carried modes.
+
+securecomp carries four modes (:data:`CARRIED_MODES`): "L", "RGB", "RGBA" (8 bits per channel)
+and "I;16" (16-bit grayscale). :func:`to_image` accepts
+
+- a ``PIL.Image.Image``, taken as is; other modes are converted the way a viewer shows them:
+  "1" -> "L"; "P" -> "RGBA" when it has transparency, else "RGB"; "LA", "PA", "RGBa" -> "RGBA";
+  "RGBX", "CMYK", "YCbCr", "HSV" -> "RGB"; integer modes ("I", "I;16B", ...) -> "I;16" exactly,
+  when every value fits 0..65535;
+- a numpy array: uint8 of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), or uint16 (H, W);
+- a path (``str`` or ``os.PathLike``) to an image file; a multi-frame file gives its first frame,
+  and an EXIF orientation is applied, so the pixels are the ones a viewer shows.
+
+The size limits of :mod:`securecomp.codec.info` are checked before any pixel is decoded.
+Anything else raises :class:`~securecomp.errors.UnsupportedImageError`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from PIL import ExifTags, Image, ImageOps
+
+from ._pillow import pillow_errors, to_sixteen_bit
+from .codec.info import check_size
+from .errors import FormatError, UnsupportedImageError
+
+__all__ = ["CARRIED_MODES", "to_image", "image_to_array"]
+
+CARRIED_MODES = ("L", "RGB", "RGBA", "I;16")
+_INTEGER_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+_CONVERSIONS = {
+    "1": "L",
+    "LA": "RGBA",
+    "PA": "RGBA",
+    "RGBa": "RGBA",
+    "RGBX": "RGB",
+    "CMYK": "RGB",
+    "YCbCr": "RGB",
+    "HSV": "RGB",
+}
+# (bytes per sample, channels) -> mode; 0 channels means a 2-D array.
+_ARRAY_MODES = {(1, 0): "L", (1, 1): "L", (1, 3): "RGB", (1, 4): "RGBA", (2, 0): "I;16"}
+_ARRAY_HINT = "use uint8 arrays of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), or uint16 of shape (H, W)"
+_TYPE_HINT = (
+    "pass a PIL.Image.Image, a numpy array or a path; for encoded bytes use PIL.Image.open(io.BytesIO(data))"
+)
+
+
+def to_image(obj: Any) -> Image.Image:
+    """Return ``obj`` as a PIL image whose mode is one of :data:`CARRIED_MODES`."""
+    if isinstance(obj, Image.Image):
+        return _normalize(obj)
+    if isinstance(obj, np.ndarray):
+        return _from_array(obj)
+    if isinstance(obj, (str, os.PathLike)):
+        return _from_path(os.fspath(obj))
+    raise UnsupportedImageError(f"cannot use a {type(obj).__name__} as an image", hint=_TYPE_HINT)
+
+
+def image_to_array(obj: Any) -> np.ndarray:
+    """Pixels of anything :func:`to_image` accepts, as a new array.
+
+    uint8 of shape (H, W) for "L", (H, W, 3) for "RGB", (H, W, 4) for "RGBA"; uint16 (H, W) for "I;16".
+    """
+    image = to_image(obj)
+    return np.array(image, dtype=np.uint16 if image.mode == "I;16" else np.uint8)
+
+
+def check_image_size(width: int, height: int) -> None:
+    """Raise UnsupportedImageError unless the size is within the limits of ImageInfo."""
+    try:
+        check_size(width, height)
+    except FormatError as exc:
+        raise UnsupportedImageError(str(exc)) from exc
+
+
+def _normalize(image: Image.Image, *, upright: bool = False) -> Image.Image:
+    check_image_size(*image.size)
+    with pillow_errors(UnsupportedImageError, "cannot decode image"):
+        if upright:
+            image = _upright(image)
+        image.load()
+        return _to_carried_mode(image)
+
+
+def _to_carried_mode(image: Image.Image) -> Image.Image:
+    mode = image.mode
+    if mode in _INTEGER_MODES:
+        return to_sixteen_bit(image)
+    if mode in CARRIED_MODES:
+        return image
+    if mode == "P":
+        return image.convert("RGBA" if image.has_transparency_data else "RGB")
+    if mode in _CONVERSIONS:
+        return image.convert(_CONVERSIONS[mode])
+    raise UnsupportedImageError(
+        f"image mode {mode!r} is not supported",
+        hint="convert it to L, RGB, RGBA or I;16 first (floating-point images need scaling to integers)",
+    )
+
+
+def _from_array(array: np.ndarray) -> Image.Image:
+    mode = _array_mode(array)
+    height, width = array.shape[:2]
+    check_image_size(width, height)
+    if array.ndim == 3 and mode == "L":
+        array = array[:, :, 0]
+    return Image.fromarray(np.ascontiguousarray(array, dtype=np.uint16 if mode == "I;16" else np.uint8))
+
+
+def _array_mode(array: np.ndarray) -> str:
+    channels = array.shape[2] if array.ndim == 3 else 0
+    mode = _ARRAY_MODES.get((array.dtype.itemsize, channels)) if array.dtype.kind == "u" else None
+    if mode is None or array.ndim not in (2, 3) or array.size == 0:
+        raise UnsupportedImageError(
+            f"cannot use a numpy array of dtype {array.dtype} and shape {array.shape} as an image",
+            hint=_ARRAY_HINT,
+        )
+    return mode
+
+
+def _from_path(path: str) -> Image.Image:
+    with _open(path) as image:
+        return _normalize(image, upright=True)
+
+
+def _open(path: str) -> Image.Image:
+    with pillow_errors(UnsupportedImageError, f"cannot read image {path}"):
+        try:
+            return Image.open(path)
+        except FileNotFoundError as exc:
+            message = f"cannot read image {path}: no such file"
+            raise UnsupportedImageError(message, hint="check the path") from exc
+        except Image.UnidentifiedImageError as exc:
+            raise UnsupportedImageError(
+                f"cannot read image {path}: not an image file Pillow can decode",
+                hint="use PNG, JPEG, WebP, AVIF, JPEG 2000, TIFF, BMP or another format Pillow reads",
+            ) from exc
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Rotate/flip as the EXIF orientation tag says, so the pixels are the ones a viewer shows."""
+    if image.getexif().get(ExifTags.Base.Orientation, 1) == 1:
+        return image
+    return ImageOps.exif_transpose(image)
