@@ -111,7 +111,7 @@ class Trainer:
     """Owns the model, its two optimizers, the data and the run folder (checkpoints, log.jsonl)."""
 
     def __init__(self, config: TrainConfig) -> None:
-        from .models import model_for
+        from .models import model_for, parameter_groups
 
         if config.quality not in LAMBDAS:
             raise ParameterError(f"quality must be 1..8, got {config.quality}")
@@ -119,8 +119,7 @@ class Trainer:
         torch.manual_seed(config.seed)
         self.rng = random.Random(config.seed)
         self.model = model_for(config.model, config.quality).to(self.device)
-        main = [p for n, p in self.model.named_parameters() if not n.endswith("quantiles")]
-        aux = [p for n, p in self.model.named_parameters() if n.endswith("quantiles")]
+        main, aux = parameter_groups(self.model)
         self.optimizer = torch.optim.Adam(main, lr=config.lr)
         self.aux_optimizer = torch.optim.Adam(aux, lr=config.aux_lr)
         self.step = 0

@@ -1,0 +1,146 @@
+"""Rate–distortion benchmark behind ``securecomp bench`` (GUIDE §5).
+
+bpp comes from the real bytes of :func:`securecomp.compress` (descriptor included), PSNR in RGB on
+the 8-bit reconstruction, both averaged over the images per quality. BD-rate is Bjøntegaard's with
+PCHIP interpolation of log-rate over the overlapping PSNR range.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from scipy.interpolate import PchipInterpolator
+
+from ..errors import ParameterError
+from . import get_codec
+from .bitstream import compress, decompress
+
+ANCHORS = ("jpeg", "jpeg2000", "webp", "avif")
+# CompressAI's published Kodak points (bpp, dB), GUIDE §5.
+PUBLISHED = {
+    "compressai bmshj2018-factorized": [(0.123, 26.91), (0.288, 29.62), (0.440, 31.28), (0.648, 32.96),
+                                        (0.967, 35.38)],
+    "compressai bmshj2018-hyperprior": [(0.131, 27.58), (0.320, 30.97), (0.478, 32.84), (0.669, 34.53)],
+}
+
+
+def psnr_rgb(reference: np.ndarray, test: np.ndarray) -> float:
+    mse = np.mean((reference.astype(np.float64) - test.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+def _ms_ssim():
+    try:
+        from ..analysis.metrics import ms_ssim
+    except ImportError:
+        return None
+    return ms_ssim
+
+
+def measure(image: Image.Image, codec: str, quality: int) -> dict[str, float]:
+    """One image at one setting: real bytes, PSNR (and MS-SSIM when available), seconds."""
+    start = time.perf_counter()
+    data = compress(image, codec=codec, quality=quality)
+    middle = time.perf_counter()
+    decoded = decompress(data)
+    end = time.perf_counter()
+    reference, test = np.asarray(image.convert("RGB")), np.asarray(decoded.convert("RGB"))
+    row = {"bytes": len(data), "bpp": 8 * len(data) / (image.width * image.height),
+           "psnr": psnr_rgb(reference, test), "encode_s": middle - start, "decode_s": end - middle}
+    ms_ssim = _ms_ssim()
+    if ms_ssim is not None:
+        row["ms_ssim"] = float(ms_ssim(reference, test, data_range=255, channel_axis=-1))
+    return row
+
+
+def bd_rate(anchor: list[tuple[float, float]], test: list[tuple[float, float]]) -> float | None:
+    """Bjøntegaard delta rate of ``test`` against ``anchor`` in percent (negative: fewer bits).
+
+    Points are (bpp, PSNR). Log-rate is interpolated over PSNR with PCHIP and integrated over the
+    overlapping PSNR range; None when the curves do not overlap or have fewer than two points.
+    """
+    curves = []
+    for points in (anchor, test):
+        pts = sorted({p for p in points if np.isfinite(p[1])}, key=lambda p: p[1])
+        if len(pts) < 2:
+            return None
+        psnr = np.array([p[1] for p in pts])
+        if np.any(np.diff(psnr) <= 0):
+            return None
+        curves.append((psnr, np.log10([p[0] for p in pts])))
+    low = max(c[0][0] for c in curves)
+    high = min(c[0][-1] for c in curves)
+    if high <= low:
+        return None
+    integrals = [PchipInterpolator(psnr, rate).integrate(low, high) for psnr, rate in curves]
+    return float((10 ** ((integrals[1] - integrals[0]) / (high - low)) - 1) * 100)
+
+
+def curve(rows: list[dict]) -> list[tuple[float, float]]:
+    return [(r["bpp"], r["psnr"]) for r in rows]
+
+
+def run(images: list[Path], codecs: list[str], qualities: list[int], progress: bool = True) -> dict:
+    """Every codec × quality × image; returns per-quality means and BD-rates against the anchors."""
+    from tqdm import tqdm
+
+    for codec in codecs:
+        get_codec(codec)
+    results: dict[str, list[dict]] = {c: [] for c in codecs}
+    with tqdm(total=len(codecs) * len(qualities) * len(images), disable=not progress) as bar:
+        for codec in codecs:
+            for quality in qualities:
+                rows = []
+                for path in images:
+                    with Image.open(path) as im:
+                        rows.append(measure(im.convert("RGB"), codec, quality))
+                    bar.update(1)
+                results[codec].append(_mean(rows) | {"quality": quality})
+                if get_codec(codec).lossless:
+                    break
+    return {"images": [p.name for p in images], "results": results, "bd_rate": _bd_table(results)}
+
+
+def _mean(rows: list[dict]) -> dict:
+    return {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
+
+
+def _bd_table(results: dict[str, list[dict]]) -> dict[str, dict[str, float | None]]:
+    table = {}
+    for codec, rows in results.items():
+        table[codec] = {anchor: bd_rate(curve(results[anchor]), curve(rows))
+                        for anchor in ANCHORS if anchor in results and anchor != codec}
+    return table
+
+
+def dataset_images(folder: str | Path) -> list[Path]:
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
+    if not files:
+        raise ParameterError(f"no PNG/JPEG images in {folder}", hint="--dataset takes a folder such as Kodak")
+    return files
+
+
+def plot(summary: dict, path: str | Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 5))
+    for codec, rows in summary["results"].items():
+        axes.plot(*zip(*curve(rows)), marker="o", label=codec)
+    for name, points in PUBLISHED.items():
+        axes.plot(*zip(*points), linestyle="--", marker="x", label=name)
+    axes.set(xlabel="bits per pixel (real bytes)", ylabel="RGB PSNR (dB)", title="Rate–distortion")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+
+
+def write(summary: dict, output: str | Path) -> None:
+    Path(output).write_text(json.dumps(summary, indent=1) + "\n")

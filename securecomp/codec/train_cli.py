@@ -1,0 +1,37 @@
+"""``securecomp train``: argparse wiring for :mod:`securecomp.codec.train`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+
+from .train import TrainConfig, Trainer
+
+
+def add_parser(commands) -> None:
+    command = commands.add_parser("train", help="train a learned codec model (rate-distortion)",
+                                  description="Train a learned model on a folder of images; checkpoints "
+                                  "and log.jsonl go to --out. Loss: lambda*255^2*MSE + bpp.")
+    command.add_argument("--data", required=True, help="folder of training images (searched recursively)")
+    command.add_argument("--val", help="folder of validation images")
+    command.add_argument("--model", default="bmshj2018-hyperprior", help="model id (default %(default)s)")
+    command.add_argument("--quality", type=int, required=True, choices=range(1, 9), metavar="1..8")
+    command.add_argument("--steps", type=int, default=TrainConfig.steps)
+    command.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    command.add_argument("--crop", type=int, default=TrainConfig.crop, help="random crop side (multiple of 64)")
+    command.add_argument("--lr", type=float, default=TrainConfig.lr)
+    command.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    command.add_argument("--val-every", type=int, default=TrainConfig.val_every)
+    command.add_argument("--out", default="runs/train", help="run folder (default %(default)s)")
+    command.add_argument("--init", help="start from this checkpoint's weights (fine-tune another quality)")
+    command.add_argument("--resume", help="resume this checkpoint (weights, optimizers, step)")
+    command.add_argument("--seed", type=int, default=0)
+    command.set_defaults(run=run_train)
+
+
+def run_train(args) -> int:
+    names = {f.name for f in fields(TrainConfig)}
+    config = TrainConfig(**{k: v for k, v in vars(args).items() if k in names})
+    result = Trainer(config).fit()
+    print(json.dumps({"out": config.out, **result}))
+    return 0
