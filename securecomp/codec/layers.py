@@ -1,0 +1,266 @@
+"""Layers of the learned transforms: GDN / IGDN, conv helpers, and integer networks.
+
+- :class:`GDN` / :class:`IGDN`: generalized divisive normalization (Ballé, Laparra, Simoncelli
+  2016, "Density modeling of images using a generalized normalization transformation"), with
+  ``beta`` and ``gamma`` kept nonnegative by the reparametrisation used in CompressAI
+  (square of a lower-bounded parameter, minus a small pedestal).
+- :class:`IntegerNetwork`: an exact integer-arithmetic copy of a small float conv stack (Ballé,
+  Johnston, Minnen 2019, "Integer networks for data compression with latent-variable models"),
+  used to derive entropy-model parameters that encoder and decoder must agree on bit for bit.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["GDN", "IGDN", "conv", "deconv", "lower_bound", "IntegerNetwork", "FRAC_BITS"]
+
+
+class _LowerBound(torch.autograd.Function):
+    """max(x, bound) whose gradient still flows when it pushes x up towards the bound."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, bound: Tensor) -> Tensor:
+        ctx.save_for_backward(x, bound)
+        return torch.max(x, bound)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        x, bound = ctx.saved_tensors
+        pass_through = (x >= bound) | (grad < 0)
+        return pass_through.type_as(grad) * grad, None
+
+
+def lower_bound(x: Tensor, bound: float) -> Tensor:
+    """``max(x, bound)`` with a straight-through gradient below the bound (CompressAI's LowerBound)."""
+    return _LowerBound.apply(x, torch.tensor(bound, dtype=x.dtype, device=x.device))
+
+
+class _NonNegative(nn.Module):
+    """Stores ``v`` as ``sqrt(v + pedestal)`` and returns ``lower_bound(p, .)**2 - pedestal``."""
+
+    def __init__(self, minimum: float = 0.0, reparam_offset: float = 2.0**-18):
+        super().__init__()
+        self.pedestal = reparam_offset**2
+        self.bound = (minimum + self.pedestal) ** 0.5
+
+    def init(self, v: Tensor) -> Tensor:
+        return torch.sqrt(torch.clamp(v + self.pedestal, min=self.pedestal))
+
+    def forward(self, p: Tensor) -> Tensor:
+        return lower_bound(p, self.bound) ** 2 - self.pedestal
+
+
+class GDN(nn.Module):
+    """y_i = x_i / sqrt(beta_i + sum_j gamma_ij x_j^2); the inverse form multiplies instead."""
+
+    def __init__(self, channels: int, *, inverse: bool = False, beta_min: float = 1e-6, gamma_init: float = 0.1):
+        super().__init__()
+        self.inverse = inverse
+        self.beta_reparam = _NonNegative(minimum=beta_min)
+        self.gamma_reparam = _NonNegative()
+        self.beta = nn.Parameter(self.beta_reparam.init(torch.ones(channels)))
+        self.gamma = nn.Parameter(self.gamma_reparam.init(gamma_init * torch.eye(channels)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The 1×1 "convolution" runs as one batched matmul in x's own memory layout."""
+        n, c, h, w = x.shape
+        beta = self.beta_reparam(self.beta)
+        gamma = self.gamma_reparam(self.gamma)
+        channels_last = not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+        if channels_last:
+            flat = x.permute(0, 2, 3, 1).reshape(n, h * w, c)  # (n, hw, c), a view
+            norm = torch.baddbmm(beta.view(1, 1, c), flat * flat, gamma.t().expand(n, c, c))
+        else:
+            flat = x.reshape(n, c, h * w)                      # (n, c, hw)
+            norm = torch.baddbmm(beta.view(1, c, 1), gamma.expand(n, c, c), flat * flat)
+        out = self._normalize(norm, flat)
+        return out.view(n, h, w, c).permute(0, 3, 1, 2) if channels_last else out.view(n, c, h, w)
+
+    def _normalize(self, norm: Tensor, flat: Tensor) -> Tensor:
+        if torch.is_grad_enabled():
+            return flat * (torch.sqrt(norm) if self.inverse else torch.rsqrt(norm))
+        return (norm.sqrt_() if self.inverse else norm.rsqrt_()).mul_(flat)   # in place at inference
+
+
+class IGDN(GDN):
+    """Inverse GDN (approximate inverse of :class:`GDN`, used in the synthesis transform)."""
+
+    def __init__(self, channels: int, **kwargs):
+        super().__init__(channels, inverse=True, **kwargs)
+
+
+def conv(in_channels: int, out_channels: int, kernel_size: int = 5, stride: int = 2) -> nn.Conv2d:
+    """'Same'-padded strided convolution: H -> H / stride."""
+    return nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=kernel_size // 2)
+
+
+def deconv(in_channels: int, out_channels: int, kernel_size: int = 5, stride: int = 2) -> nn.ConvTranspose2d:
+    """Transposed convolution: H -> H * stride (exactly)."""
+    return nn.ConvTranspose2d(
+        in_channels, out_channels, kernel_size, stride=stride,
+        padding=kernel_size // 2, output_padding=stride - 1,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Integer networks
+# --------------------------------------------------------------------------------------------
+
+FRAC_BITS = 10          # fixed-point activations: a = round(x * 2**FRAC_BITS)
+_WEIGHT_BITS = 14       # |H| <= 2**14 per output channel
+_BIAS_BITS = 48         # |B| < 2**48
+_MAX_SHIFT = 40         # weight scale exponent cap (dead channels)
+_EXACT = 2**53 - 1      # float64 represents every integer up to here exactly
+
+
+class IntegerNetwork(nn.Module):
+    """Integer-arithmetic copy of a float ``nn.Sequential`` of Conv2d / ConvTranspose2d and
+    ReLU / LeakyReLU layers (Ballé et al. 2019), for values both coder sides must agree on.
+
+    Activations are fixed-point integers ``a ≈ x * 2**FRAC_BITS`` carried in float64 tensors.
+    Each layer computes ``acc = H * a + B`` with integer weights ``H = round(W * 2**e_o)`` (a
+    power-of-two scale ``e_o`` per output channel, ``|H| <= 2**14``) and integer biases
+    ``B = round(b * 2**(e_o + FRAC_BITS))``, then ``a' = round(acc * 2**-e_o)``, then the
+    activation (LeakyReLU rounds ``a' * slope``, one IEEE multiplication), then saturation to the
+    next layer's input limit.
+
+    Why the result is identical on every machine, thread count, device and batch order:
+    - deriving ``H``, ``B``, ``e_o`` uses only exact operations (``frexp``, multiplication by a
+      power of two, ``round``, integer sums in int64) on the float weights, so any machine holding
+      the same weights (e.g. the shipped fp16 values) derives the same integers;
+    - every input to a layer is saturated to ``±limit`` with
+      ``limit * max_o(sum |H_o|) + max |B| <= 2**53 - 1``, so every product and every partial sum
+      of the accumulation is an integer below 2**53, represented exactly in float64; additions of
+      exact integers that never round are associative, so summation order (BLAS blocking, FMA,
+      threads, GPU kernels) cannot change the result;
+    - the convolutions are written as explicit ``unfold``/``matmul``/``fold`` (gemm and sums only;
+      no FFT or Winograd algorithm is ever selected);
+    - rescaling by a power of two and ``round`` are exact; one multiplication by the LeakyReLU slope
+      is a correctly rounded IEEE operation, identical everywhere.
+    The saturation limits are astronomically above real activations (~2**30 for realistic
+    weights) and only guard exactness for hostile inputs.
+
+    The integer parameters are derived from the float network on first use and re-derived
+    whenever its parameters change (tracked through tensor version counters), so they are never
+    stale and need no storage; :meth:`update` forces a derivation.
+    """
+
+    def __init__(self, float_net: nn.Sequential):
+        super().__init__()
+        self._float_net = [float_net]   # a list hides it from this module's parameters
+        self._layers: list[dict] = []
+        self._key = None
+        _layer_specs(float_net)         # fail early on unsupported layers
+
+    def update(self) -> None:
+        """(Re)derive the integer parameters from the float network's current weights."""
+        self._layers = [_integer_layer(spec) for spec in _layer_specs(self._float_net[0])]
+        self._key = self._weights_key()
+
+    def forward(self, a: Tensor) -> Tensor:
+        """Fixed-point integer input (any float or int dtype) -> fixed-point integer output (float64)."""
+        a = a.to(torch.float64)
+        if not torch.equal(a, torch.round(a)):
+            raise ValueError("IntegerNetwork expects integer-valued fixed-point input")
+        for layer in self._layers_on(a.device):
+            a = _run_layer(layer, a)
+        return a
+
+    def _layers_on(self, device: torch.device) -> list[dict]:
+        if self._key != self._weights_key():
+            self.update()
+        if self._layers and self._layers[0]["weight"].device != device:
+            self._layers = [{k: v.to(device) if isinstance(v, Tensor) else v for k, v in layer.items()}
+                            for layer in self._layers]
+        return self._layers
+
+    def _weights_key(self) -> tuple:
+        return tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in self._float_net[0].parameters())
+
+
+def _layer_specs(net: nn.Sequential) -> list[dict]:
+    """[{conv, activation, slope}] pairs: each conv followed by an optional activation."""
+    specs: list[dict] = []
+    for module in net:
+        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+            specs.append({"conv": module, "activation": None, "slope": 0.0})
+        elif isinstance(module, (nn.ReLU, nn.LeakyReLU)) and specs and specs[-1]["activation"] is None:
+            specs[-1]["activation"] = "relu" if isinstance(module, nn.ReLU) else "leaky"
+            specs[-1]["slope"] = float(getattr(module, "negative_slope", 0.0))
+        else:
+            raise TypeError(f"IntegerNetwork cannot convert {module!r}")
+    for spec in specs:
+        c = spec["conv"]
+        if c.groups != 1 or c.dilation != (1, 1) or c.padding_mode != "zeros" or isinstance(c.padding, str):
+            raise TypeError(f"IntegerNetwork supports plain convolutions only, not {c!r}")
+    return specs
+
+
+@torch.no_grad()
+def _integer_layer(spec: dict) -> dict:
+    c = spec["conv"]
+    transposed = isinstance(c, nn.ConvTranspose2d)
+    w = c.weight.detach().to(torch.float64)
+    w_out = w.transpose(0, 1) if transposed else w           # (out, in, k, k)
+    bias = c.bias.detach().to(torch.float64) if c.bias is not None else w_out.new_zeros(len(w_out))
+    shift = _weight_shift(w_out, bias)
+    h = torch.round(w_out * torch.exp2(shift)[:, None, None, None])
+    b = torch.round(bias * torch.exp2(shift + FRAC_BITS))
+    l1 = h.abs().to(torch.int64).flatten(1).sum(dim=1)       # exact integer sums
+    headroom = _EXACT - int(b.abs().max())
+    if headroom <= 0:
+        raise ValueError("bias too large for exact integer arithmetic")
+    limit = float(headroom // max(int(l1.max()), 1))
+    weight = h.transpose(0, 1) if transposed else h
+    return {"transposed": transposed, "weight": weight, "bias": b, "shift": shift,
+            "limit": limit, "stride": c.stride, "padding": c.padding,
+            "output_padding": getattr(c, "output_padding", (0, 0)),
+            "kernel": c.kernel_size, "activation": spec["activation"], "slope": spec["slope"]}
+
+
+def _weight_shift(w_out: Tensor, bias: Tensor) -> Tensor:
+    """Per output channel exponent e with max|W| * 2**e <= 2**14 and |b| * 2**(e + FRAC_BITS) < 2**48.
+
+    ``frexp`` gives the binary exponent exactly, so e is the same on every machine.
+    """
+    weight_exp = torch.frexp(w_out.abs().flatten(1).amax(dim=1))[1].to(torch.float64)
+    bias_exp = torch.frexp(bias.abs())[1].to(torch.float64)
+    shift = torch.minimum(_WEIGHT_BITS - weight_exp, _BIAS_BITS - FRAC_BITS - bias_exp)
+    return torch.clamp(shift, max=_MAX_SHIFT)
+
+
+def _run_layer(layer: dict, a: Tensor) -> Tensor:
+    a = a.clamp(-layer["limit"], layer["limit"])
+    weight = layer["weight"]
+    acc = _deconv_exact(a, weight, layer) if layer["transposed"] else _conv_exact(a, weight, layer)
+    acc = acc + layer["bias"][:, None, None]
+    out = torch.round(acc * torch.exp2(-layer["shift"])[:, None, None])
+    if layer["activation"] == "relu":
+        out = out.clamp(min=0)
+    elif layer["activation"] == "leaky":
+        out = torch.where(out < 0, torch.round(out * layer["slope"]), out)
+    return out
+
+
+def _conv_exact(a: Tensor, weight: Tensor, layer: dict) -> Tensor:
+    """Conv2d as unfold + matmul (exact for integer data with bounded sums)."""
+    n, _, h, w = a.shape
+    k, s, p = layer["kernel"], layer["stride"], layer["padding"]
+    cols = F.unfold(a, k, padding=p, stride=s)                      # (n, in*k*k, L)
+    out = weight.flatten(1) @ cols                                   # (n, out, L)
+    oh = (h + 2 * p[0] - k[0]) // s[0] + 1
+    ow = (w + 2 * p[1] - k[1]) // s[1] + 1
+    return out.view(n, -1, oh, ow)
+
+
+def _deconv_exact(a: Tensor, weight: Tensor, layer: dict) -> Tensor:
+    """ConvTranspose2d as matmul + fold (fold sums overlapping exact integer contributions)."""
+    n, cin, h, w = a.shape
+    k, s, p, op = layer["kernel"], layer["stride"], layer["padding"], layer["output_padding"]
+    cols = weight.flatten(1).t() @ a.reshape(n, cin, h * w)         # (n, out*k*k, h*w)
+    oh = (h - 1) * s[0] - 2 * p[0] + k[0] + op[0]
+    ow = (w - 1) * s[1] - 2 * p[1] + k[1] + op[1]
+    return F.fold(cols, (oh, ow), k, padding=p, stride=s)
