@@ -286,7 +286,7 @@ def test_forward_gives_reconstruction_and_likelihoods(model_id):
 
 def test_model_for_picks_the_architecture_per_quality():
     assert (model_for("bmshj2018-factorized", 1).M, model_for("bmshj2018-factorized", 8).M) == (192, 320)
-    assert (model_for("bmshj2018-hyperprior", 5).N, model_for("bmshj2018-hyperprior", 6).N) == (128, 192)
+    assert (model_for("bmshj2018-hyperprior", 5).N, model_for("bmshj2018-hyperprior", 6).N) == (96, 112)
     with pytest.raises(ValueError):
         model_for("bmshj2018-hyperprior", 9)
     with pytest.raises(ValueError):

@@ -50,6 +50,9 @@ def _register_classical() -> None:
 
     for codec in classical.CODECS:
         register(codec)
+    from .learned import LearnedCodec
+
+    register(LearnedCodec())
 
 
 _register_classical()

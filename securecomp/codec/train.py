@@ -170,14 +170,25 @@ class Trainer:
         aux.backward()
         self.aux_optimizer.step()
         self.step += 1
-        return {name: float(value) for name, value in terms.items()} | {"aux": float(aux)}
+        return {name: value.detach().item() for name, value in terms.items()} | {"aux": aux.detach().item()}
 
     def fit(self, progress: bool = True) -> dict[str, float]:
         from tqdm import tqdm
 
-        c, last_save, result = self.config, time.monotonic(), {}
+        c, result = self.config, {}
         self.log("start", config=asdict(c), device=str(self.device), images=len(self.train_images))
         bar = tqdm(total=c.steps, initial=self.step, disable=not progress, dynamic_ncols=True)
+        try:
+            result = self._loop(bar, result)
+        except KeyboardInterrupt:     # Ctrl-C / SIGINT: keep what was learned
+            self.log("interrupted")
+        bar.close()
+        self.save()
+        self.log("done", **result)
+        return result
+
+    def _loop(self, bar, result: dict) -> dict:
+        c, last_save = self.config, time.monotonic()
         while self.step < c.steps:
             terms = self.train_step()
             bar.update(1)
@@ -190,7 +201,4 @@ class Trainer:
             if time.monotonic() - last_save > 60 * c.checkpoint_minutes:
                 self.save()
                 last_save = time.monotonic()
-        bar.close()
-        self.save()
-        self.log("done", **result)
         return result

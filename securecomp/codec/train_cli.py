@@ -22,6 +22,7 @@ def add_parser(commands) -> None:
     command.add_argument("--lr", type=float, default=TrainConfig.lr)
     command.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     command.add_argument("--val-every", type=int, default=TrainConfig.val_every)
+    command.add_argument("--checkpoint-minutes", type=float, default=TrainConfig.checkpoint_minutes)
     command.add_argument("--out", default="runs/train", help="run folder (default %(default)s)")
     command.add_argument("--init", help="start from this checkpoint's weights (fine-tune another quality)")
     command.add_argument("--resume", help="resume this checkpoint (weights, optimizers, step)")

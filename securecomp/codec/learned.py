@@ -1,0 +1,136 @@
+"""The ``learned`` codec: a shipped model from the zoo behind the codec protocol.
+
+Any size: the image is cut into tiles of at most 512×512 (so memory stays bounded), each tile is
+padded to a multiple of 64 by edge replication, coded, decoded and cropped back. Grayscale (L) is
+coded as RGB and converted back; RGBA codes the colour with the model and the alpha channel
+losslessly with PNG beside it. Body layout (all integers big-endian)::
+
+    version u8 = 1 | tiles, row-major: (h u16 | w u16 | count u8 | count × (len u32 | bytes))
+    | alpha: len u32 | PNG bytes (RGBA only)
+
+``h``/``w`` are the deepest latent's size, ``count`` the number of latent strings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .. import _wire
+from ..errors import FormatError
+from . import get_codec
+from .info import ImageInfo
+
+DEFAULT_MODEL = "bmshj2018-hyperprior"
+TILE = 512
+PAD = 64
+VERSION = 1
+MAX_STRINGS = 4
+
+
+def _tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    return [(top, left, min(TILE, height - top), min(TILE, width - left))
+            for top in range(0, height, TILE) for left in range(0, width, TILE)]
+
+
+def _to_tensor(rgb: np.ndarray):
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float().div_(255.0)
+    h, w = x.shape[2:]
+    return F.pad(x, (0, -w % PAD, 0, -h % PAD), mode="replicate")
+
+
+def _pack_tile(result: dict) -> bytes:
+    n, h, w = result["shape"]
+    parts = [h.to_bytes(2, "big"), w.to_bytes(2, "big"), bytes([len(result["strings"])])]
+    for string in result["strings"]:
+        parts += [_wire.u32(len(string)), string]
+    return b"".join(parts)
+
+
+def _read_tile(r: _wire.Reader, expected: tuple[int, int]) -> tuple[list[bytes], tuple[int, int, int]]:
+    h, w = int.from_bytes(r.take(2), "big"), int.from_bytes(r.take(2), "big")
+    count = r.u8()
+    if (h, w) != expected or not 1 <= count <= MAX_STRINGS:
+        raise FormatError("learned body: tile header does not match the image size")
+    return [r.take(r.u32()) for _ in range(count)], (1, h, w)
+
+
+class LearnedCodec:
+    """A zoo model as a codec (``id`` "learned" for the default model)."""
+
+    lossless = False
+    modes = frozenset({"L", "RGB", "RGBA"})
+
+    def __init__(self, model_id: str = DEFAULT_MODEL, codec_id: str = "learned") -> None:
+        self.id, self.model = codec_id, model_id
+
+    def _latent_size(self, model, tile_h: int, tile_w: int) -> tuple[int, int]:
+        factor = 64 if hasattr(model, "h_a") else 16
+        return (-(-tile_h // PAD) * PAD // factor, -(-tile_w // PAD) * PAD // factor)
+
+    def compress(self, image: Image.Image, quality: int) -> bytes:
+        with _inference():
+            return self._compress(image, quality)
+
+    def decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
+        with _inference():
+            return self._decompress(body, info)
+
+    def _compress(self, image: Image.Image, quality: int) -> bytes:
+        from . import zoo
+
+        model = zoo.load(self.model, quality)
+        rgb = np.asarray(image.convert("RGB"))
+        parts = [bytes([VERSION])]
+        for top, left, h, w in _tiles(image.width, image.height):
+            parts.append(_pack_tile(model.compress(_to_tensor(rgb[top : top + h, left : left + w]))))
+        if image.mode == "RGBA":
+            alpha = get_codec("png").compress(image.getchannel("A"), 1)
+            parts += [_wire.u32(len(alpha)), alpha]
+        return b"".join(parts)
+
+    def _decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
+        from . import zoo
+
+        model = zoo.load(self.model, info.quality)
+        r = _wire.Reader(body, "learned body")
+        if r.u8() != VERSION:
+            raise FormatError("learned body: unknown version")
+        rgb = np.empty((info.height, info.width, 3), np.uint8)
+        for top, left, h, w in _tiles(info.width, info.height):
+            strings, shape = _read_tile(r, self._latent_size(model, h, w))
+            rgb[top : top + h, left : left + w] = self._decode_tile(model, strings, shape, h, w)
+        image = Image.fromarray(rgb, "RGB")
+        if info.mode == "RGBA":
+            image.putalpha(self._alpha(r, info))
+        elif info.mode == "L":
+            image = image.convert("L")
+        if r.rest().nbytes:
+            raise FormatError("learned body has trailing bytes")
+        return image
+
+    @staticmethod
+    def _decode_tile(model, strings, shape, h: int, w: int) -> np.ndarray:
+        try:
+            x_hat = model.decompress(strings, shape)
+        except ValueError as exc:
+            raise FormatError(f"learned body: corrupt latent stream ({exc})") from None
+        pixels = x_hat[0, :, :h, :w].mul(255.0).round_().clamp_(0, 255)
+        return pixels.permute(1, 2, 0).numpy().astype(np.uint8)
+
+    @staticmethod
+    def _alpha(r: _wire.Reader, info: ImageInfo) -> Image.Image:
+        alpha_info = ImageInfo("png", "L", info.width, info.height)
+        return get_codec("png").decompress(r.take(r.u32()), alpha_info)
+
+
+def _inference():
+    import torch
+
+    return torch.no_grad()
+
+
+__all__ = ["LearnedCodec", "DEFAULT_MODEL", "TILE"]

@@ -1,0 +1,78 @@
+"""Model zoo: trained weights shipped inside the package, sha256-checked at load.
+
+``weights/manifest.json`` lists, per model id and quality, the file, its SHA-256 and how it was
+trained. Weight files hold fp16 parameters and the integer CDF tables (int32 buffers) that make the
+bitstream decode identically everywhere; tables are never rebuilt at load time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+from ..errors import CodecError
+from .models import CompressionModel, model_for
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+MANIFEST = WEIGHTS / "manifest.json"
+
+
+def manifest() -> dict:
+    if not MANIFEST.exists():
+        return {}
+    return json.loads(MANIFEST.read_text())
+
+
+def qualities(model_id: str) -> list[int]:
+    """The qualities of ``model_id`` that ship with this installation."""
+    return sorted(int(q) for q in manifest().get(model_id, {}))
+
+
+@lru_cache(maxsize=16)
+def load(model_id: str, quality: int) -> CompressionModel:
+    """The shipped model in eval mode (float32 on the CPU); raises CodecError if absent or damaged."""
+    entry = manifest().get(model_id, {}).get(str(quality))
+    if entry is None:
+        shipped = ", ".join(map(str, qualities(model_id))) or "none"
+        raise CodecError(f"no trained weights for {model_id} at quality {quality} (shipped: {shipped})",
+                         hint="choose a shipped quality, or a classical codec with --codec")
+    data = (WEIGHTS / entry["file"]).read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise CodecError(f"weights file {entry['file']} fails its SHA-256 check",
+                         hint="the installation is damaged; reinstall securecomp")
+    model = model_for(model_id, quality)
+    model.load_state_dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True))
+    return model.eval()
+
+
+def _shipping_state(model: CompressionModel) -> dict[str, torch.Tensor]:
+    """Parameters rounded to fp16 (the tables were built from these rounded values); buffers as is."""
+    parameters = {name for name, _ in model.named_parameters()}
+    return {name: (value.half() if name in parameters else value).clone()
+            for name, value in model.state_dict().items()}
+
+
+def export(checkpoint: str | Path, model_id: str, quality: int, *, record: dict) -> Path:
+    """Turn a training checkpoint into a shipped weights file and its manifest entry."""
+    model = model_for(model_id, quality)
+    model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=False)["model"])
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(parameter.half().float())
+    model.update_tables()
+    buffer = io.BytesIO()
+    torch.save(_shipping_state(model), buffer)
+    name = f"{model_id}-q{quality}.pt"
+    WEIGHTS.mkdir(exist_ok=True)
+    (WEIGHTS / name).write_bytes(buffer.getvalue())
+    entries = manifest()
+    entries.setdefault(model_id, {})[str(quality)] = {
+        "file": name, "sha256": hashlib.sha256(buffer.getvalue()).hexdigest(), **record}
+    MANIFEST.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
+    load.cache_clear()
+    return WEIGHTS / name
