@@ -18,6 +18,7 @@ from ._atomic import OutputExistsError, atomic_write
 from ._pillow import pillow_errors
 from .errors import ParameterError, SecurecompError, UnsupportedImageError
 from .keys import read_key_file
+from .recipients import MAX_RECIPIENTS, parse_recipient, read_identity_file
 
 STDIO = "-"
 MAX_PASSWORD_FILE = 1 << 16
@@ -133,8 +134,18 @@ def encode_image(image: Image.Image, file_format: str) -> bytes:
 
 # --- secrets -----------------------------------------------------------------------------------
 
-def read_secret(key_file: str | None, password_file: str | None, *, confirm: bool) -> dict:
-    """Keyword arguments for securecomp.encrypt/decrypt: ``{"key": ...}`` or ``{"password": ...}``."""
+def read_secret(key_file: str | None, password_file: str | None, *, confirm: bool,
+                recipients: list[str] | None = None, recipients_file: str | None = None,
+                identity_file: str | None = None) -> dict:
+    """Keyword arguments for securecomp.encrypt/decrypt: ``{"key": ...}``, ``{"password": ...}``,
+    ``{"recipients": [...]}`` (encrypt) or ``{"identity": ...}`` (decrypt)."""
+    if recipients or recipients_file is not None:
+        if key_file is not None or password_file is not None:
+            raise UsageError("--recipient/--recipients-file cannot be combined with --key-file or --password-file",
+                             hint="encrypt either to public keys or with a key or password")
+        return {"recipients": list(recipients or []) + read_recipients_file(recipients_file)}
+    if identity_file is not None:
+        return {"identity": _read_secret_file(Path(identity_file), "identity", read_identity_file)}
     if key_file is not None:
         return {"key": _read_key(Path(key_file))}
     if password_file is not None:
@@ -143,10 +154,34 @@ def read_secret(key_file: str | None, password_file: str | None, *, confirm: boo
 
 
 def _read_key(path: Path) -> bytes:
+    return _read_secret_file(path, "key", read_key_file)
+
+
+def _read_secret_file(path: Path, what: str, read):
     if not path.exists():
-        raise InputOutputError(f"key file {path} does not exist",
-                               hint="check the path, or create a key with `securecomp keygen -o FILE`")
-    return read_key_file(path)
+        flag = " --x25519" if what == "identity" else ""
+        raise InputOutputError(f"{what} file {path} does not exist",
+                               hint=f"check the path, or create one with `securecomp keygen{flag} -o FILE`")
+    return read(path)
+
+
+def read_recipients_file(path: str | None) -> list[str]:
+    """The recipients in ``path``, one per line; blank lines and lines starting with # are skipped."""
+    if path is None:
+        return []
+    lines = _read_file(Path(path))[: 1 << 20].decode("utf-8", "replace").splitlines()
+    found = []
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if text and not text.startswith("#"):
+            try:
+                found.append(str(parse_recipient(text)))
+            except ParameterError as exc:
+                raise ParameterError(f"{path}, line {number}: {exc}", hint=exc.hint) from None
+    if not found or len(found) > MAX_RECIPIENTS:
+        raise ParameterError(f"{path} holds {len(found)} recipients; give 1 to {MAX_RECIPIENTS}",
+                             hint="write one scpub1... recipient per line")
+    return found
 
 
 def read_password_file(path: Path) -> bytes:

@@ -24,6 +24,7 @@ from .codec.bitstream import DEFAULT_CODEC, DEFAULT_QUALITY
 from .codec.info import MAX_QUALITY
 from .errors import SecurecompError
 from .keys import format_key, generate_key, write_key_file
+from .recipients import format_identity, generate_identity, write_identity_file
 from .suites import DEFAULT_SUITE
 
 __all__ = ["main"]
@@ -31,7 +32,8 @@ __all__ = ["main"]
 SUITE_CHOICES = tuple(container.SUITES)
 INTERRUPTED = 130
 DEBUG_VARIABLE = "SECURECOMP_TRACEBACK"
-PASSWORD_NOTE = "Without --key-file or --password-file, the password is read from the terminal."
+PASSWORD_NOTE = ("Without --key-file, --password-file or a public-key option (--recipient, --identity), "
+                 "the password is read from the terminal.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,12 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decrypt(commands)
     _add_inspect(commands)
     _add_demo(commands)
+    from . import batch_cli         # late: batch_cli reuses this module's option helpers
+    batch_cli.add_parser(commands)
+    from .codec import bench, train_cli
+    train_cli.add_parser(commands)
+    bench.add_parser(commands)
+    from .analysis import cli_report
+    cli_report.add_parser(commands)
     return parser
 
 
 def _add_keygen(commands) -> None:
     command = commands.add_parser("keygen", help="create a random key (a one-line key file)")
     command.add_argument("-o", "--output", metavar="FILE", help="write the key to FILE (mode 0600); default: stdout")
+    command.add_argument("--x25519", action="store_true",
+                         help="create an X25519 identity instead (private, to FILE) and print its recipient "
+                              "(public, scpub1...) on stdout")
     command.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     command.set_defaults(run=run_keygen)
 
@@ -94,7 +106,7 @@ def _add_encrypt(commands) -> None:
     command = commands.add_parser("encrypt", help="compress and encrypt an image", description=PASSWORD_NOTE)
     command.add_argument("input", nargs="?", metavar="INPUT", help="image file; `-` or absent: stdin")
     command.add_argument("-o", "--output", metavar="OUT", help="container file; `-` or absent: stdout")
-    _add_secret_options(command)
+    _add_secret_options(command, encrypting=True)
     _add_codec_options(command)
     command.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     command.set_defaults(run=run_encrypt)
@@ -106,7 +118,7 @@ def _add_decrypt(commands) -> None:
     command.add_argument("input", nargs="?", metavar="INPUT", help="container file; `-` or absent: stdin")
     command.add_argument("-o", "--output", metavar="OUT",
                          help="image file, format from its extension (PNG when none); `-` or absent: PNG on stdout")
-    _add_secret_options(command)
+    _add_secret_options(command, encrypting=False)
     command.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     command.set_defaults(run=run_decrypt)
 
@@ -124,10 +136,16 @@ def _add_demo(commands) -> None:
     command.set_defaults(run=run_demo)
 
 
-def _add_secret_options(command) -> None:
+def _add_secret_options(command, *, encrypting: bool) -> None:
     secret = command.add_mutually_exclusive_group()
     secret.add_argument("--key-file", metavar="K", help="key file made by `securecomp keygen`")
     secret.add_argument("--password-file", metavar="F", help="read the password from the first line of F")
+    if not encrypting:
+        secret.add_argument("-i", "--identity", metavar="FILE", help="identity file made by `securecomp keygen --x25519`")
+        return
+    command.add_argument("-r", "--recipient", action="append", metavar="R",
+                         help="encrypt to the public key R (scpub1...); repeatable, up to 32")
+    command.add_argument("-R", "--recipients-file", metavar="F", help="encrypt to the recipients in F, one per line")
 
 
 def _add_codec_options(command) -> None:
@@ -151,6 +169,8 @@ def _quality(text: str) -> int:
 # --- commands ----------------------------------------------------------------------------------
 
 def run_keygen(args) -> int:
+    if args.x25519:
+        return _keygen_x25519(args)
     key = generate_key()
     if is_stdio(args.output):
         print(format_key(key))
@@ -160,10 +180,23 @@ def run_keygen(args) -> int:
     return 0
 
 
+def _keygen_x25519(args) -> int:
+    identity = generate_identity()
+    if is_stdio(args.output):
+        print(format_identity(identity))
+        print(f"recipient: {identity.recipient}", file=sys.stderr)
+    else:
+        write_identity_file(args.output, identity, overwrite=args.force)
+        print(f"wrote identity to {args.output}; its recipient (public key) is:", file=sys.stderr)
+        print(identity.recipient)
+    return 0
+
+
 def run_encrypt(args) -> int:
     check_output(args.output, force=args.force)
     image = image_input(args.input)
-    secret = read_secret(args.key_file, args.password_file, confirm=True)
+    secret = read_secret(args.key_file, args.password_file, confirm=True, recipients=args.recipient,
+                         recipients_file=args.recipients_file)
     blob = encrypt(image, quality=args.quality, codec=args.codec, cipher=args.cipher, **secret)
     write_output(args.output, blob, force=args.force)
     return 0
@@ -173,7 +206,7 @@ def run_decrypt(args) -> int:
     check_output(args.output, force=args.force)
     file_format = image_format(args.output)
     blob = read_input(args.input)
-    secret = read_secret(args.key_file, args.password_file, confirm=False)
+    secret = read_secret(args.key_file, args.password_file, confirm=False, identity_file=args.identity)
     image = decrypt(blob, **secret)
     write_output(args.output, encode_image(image, file_format), force=args.force)
     return 0
@@ -192,14 +225,17 @@ def run_inspect(args) -> int:
 
 def header_fields(blob: bytes, header: container.Header) -> dict:
     info = header.info
-    return {"version": blob[len(container.MAGIC)], "suite": header.suite, "key": _key_fields(header.kdf),
+    return {"version": blob[len(container.MAGIC)], "suite": header.suite, "key": _key_fields(header),
             "nonce": header.nonce.hex(), "codec": info.codec, "model": info.model, "quality": info.quality,
             "mode": info.mode, "width": info.width, "height": info.height,
             "payload_bytes": header.payload_size, "container_bytes": len(blob),
             "bpp": len(blob) * 8 / (info.width * info.height)}
 
 
-def _key_fields(kdf) -> dict:
+def _key_fields(header: container.Header) -> dict:
+    kdf = header.kdf
+    if header.stanzas:
+        return {"type": "x25519 recipients", "recipients": len(header.stanzas)}
     if kdf is None:
         return {"type": "raw key"}
     return {"type": "password", "kdf": "argon2id", "memory_kib": kdf.memory_kib,
@@ -210,6 +246,8 @@ def _readable(fields: dict) -> list[tuple[str, str]]:
     key = fields["key"]
     if key["type"] == "password":
         key_text = f"password (argon2id m={key['memory_kib']} KiB, t={key['iterations']}, p={key['lanes']})"
+    elif key["type"] == "x25519 recipients":
+        key_text = f"{key['recipients']} X25519 recipient(s)"
     else:
         key_text = key["type"]
     quality = fields["quality"] or "0 (lossless)"

@@ -19,9 +19,34 @@ MAGIC = b"SECURECOMP"
 VERSION = 1
 SUITES = {"aes": 1, "chaos+aes": 2, "chaos": 3}
 SUITE_NAMES = {code: name for name, code in SUITES.items()}
-KDF_KEY, KDF_ARGON2ID = 1, 2
+KDF_KEY, KDF_ARGON2ID, KEY_RECIPIENTS = 1, 2, 3       # the key_type codes
 HMAC_SIZE = 32
 MAX_PAYLOAD = 1 << 32
+X25519_SIZE = 32
+WRAPPED_KEY_SIZE = 48       # the 32-byte file key + a 16-byte Poly1305 tag
+MAX_RECIPIENTS = 32
+_P25519 = 2**255 - 19
+# Canonical u-coordinates of the low-order points of Curve25519: an X25519 exchange with any of
+# them gives the all-zero shared secret, so no honest writer ever puts one in a stanza.
+_LOW_ORDER = frozenset(bytes.fromhex(h) for h in (
+    "00" * 32, "01" + "00" * 31,
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    "ec" + "ff" * 30 + "7f",
+))
+
+
+@dataclass(frozen=True)
+class Stanza:
+    """One recipient's copy of the file key (key_type 3): see docs/format.md, "Recipients"."""
+
+    ephemeral: bytes    # X25519 public key of a one-time key pair, 32 bytes
+    wrapped: bytes      # ChaCha20-Poly1305(wrap key, zero nonce, file key), 48 bytes
+
+    def pack(self) -> bytes:
+        if len(self.ephemeral) != X25519_SIZE or len(self.wrapped) != WRAPPED_KEY_SIZE:
+            raise ValueError("a stanza holds a 32-byte ephemeral key and a 48-byte wrapped key")
+        return self.ephemeral + self.wrapped
 
 
 @dataclass(frozen=True)
@@ -30,14 +55,24 @@ class Header:
     nonce: bytes
     info: ImageInfo
     payload_size: int                 # plaintext (codec body) bytes
-    kdf: KdfParams | None = None      # None: raw 32-byte key
+    kdf: KdfParams | None = None      # key_type 2 (password); None otherwise
+    stanzas: tuple[Stanza, ...] = ()  # key_type 3 (X25519 recipients); empty otherwise
+
+    @property
+    def key_type(self) -> int:
+        if self.kdf is not None and self.stanzas:
+            raise ValueError("a header has either KDF parameters or recipient stanzas, not both")
+        return KDF_ARGON2ID if self.kdf is not None else KEY_RECIPIENTS if self.stanzas else KDF_KEY
 
     def pack(self) -> bytes:
-        parts = [MAGIC, _wire.u8(VERSION), _wire.u8(SUITES[self.suite]),
-                 _wire.u8(KDF_KEY if self.kdf is None else KDF_ARGON2ID), self.nonce]
+        parts = [MAGIC, _wire.u8(VERSION), _wire.u8(SUITES[self.suite]), _wire.u8(self.key_type), self.nonce]
         if self.kdf is not None:
             k = self.kdf
             parts += [_wire.u32(k.memory_kib), _wire.u32(k.iterations), _wire.u8(k.lanes), k.salt]
+        if self.stanzas:
+            if len(self.stanzas) > MAX_RECIPIENTS:
+                raise ValueError(f"at most {MAX_RECIPIENTS} recipients")
+            parts += [_wire.u8(len(self.stanzas))] + [stanza.pack() for stanza in self.stanzas]
         parts += [self.info.pack(), _wire.u64(self.payload_size)]
         return b"".join(parts)
 
@@ -79,18 +114,42 @@ def parse(blob: bytes) -> Parsed:
 
 
 def _read_header(r: _wire.Reader) -> Header:
-    suite_code, kdf_code = r.u8(), r.u8()
+    suite_code, key_type = r.u8(), r.u8()
     if suite_code not in SUITE_NAMES:
         raise FormatError(f"unknown cipher suite code {suite_code}")
-    if kdf_code not in (KDF_KEY, KDF_ARGON2ID):
-        raise FormatError(f"unknown key type code {kdf_code}")
+    if key_type not in (KDF_KEY, KDF_ARGON2ID, KEY_RECIPIENTS):
+        raise FormatError(f"unknown key type code {key_type}")
     nonce = r.take(NONCE_SIZE)
-    kdf = None
-    if kdf_code == KDF_ARGON2ID:
-        kdf = KdfParams(memory_kib=r.u32(), iterations=r.u32(), lanes=r.u8(), salt=r.take(SALT_SIZE))
-        kdf.check()
+    kdf = _read_kdf(r) if key_type == KDF_ARGON2ID else None
+    stanzas = _read_stanzas(r) if key_type == KEY_RECIPIENTS else ()
     info = ImageInfo.read(r)
     payload_size = r.u64()
     if payload_size > MAX_PAYLOAD:
         raise FormatError(f"payload of {payload_size} bytes exceeds the limit of {MAX_PAYLOAD}")
-    return Header(SUITE_NAMES[suite_code], nonce, info, payload_size, kdf)
+    return Header(SUITE_NAMES[suite_code], nonce, info, payload_size, kdf, stanzas)
+
+
+def _read_kdf(r: _wire.Reader) -> KdfParams:
+    kdf = KdfParams(memory_kib=r.u32(), iterations=r.u32(), lanes=r.u8(), salt=r.take(SALT_SIZE))
+    kdf.check()
+    return kdf
+
+
+def _read_stanzas(r: _wire.Reader) -> tuple[Stanza, ...]:
+    count = r.u8()
+    if not 1 <= count <= MAX_RECIPIENTS:
+        raise FormatError(f"recipient count {count} outside 1..{MAX_RECIPIENTS}")
+    stanzas = tuple(Stanza(r.take(X25519_SIZE), r.take(WRAPPED_KEY_SIZE)) for _ in range(count))
+    for index, stanza in enumerate(stanzas):
+        check_public_key(stanza.ephemeral, f"recipient stanza {index}: ephemeral key")
+    if len({stanza.ephemeral for stanza in stanzas}) != count:
+        raise FormatError("two recipient stanzas share one ephemeral key")
+    return stanzas
+
+
+def check_public_key(raw: bytes, what: str) -> None:
+    """Refuse an X25519 public key that is not canonical (u >= 2^255 - 19) or of low order."""
+    if int.from_bytes(raw, "little") >= _P25519:
+        raise FormatError(f"{what} is not a canonical X25519 public key")
+    if raw in _LOW_ORDER:
+        raise FormatError(f"{what} is a low-order X25519 point")

@@ -15,6 +15,8 @@ __all__ = [
     "ParameterError",
     "UnsupportedImageError",
     "CodecError",
+    "TransportError",
+    "BatchError",
 ]
 
 
@@ -68,3 +70,18 @@ class CodecError(SecurecompError):
 
     exit_code = 6
     default_hint = "`securecomp encrypt --help` lists the codecs"
+
+
+class TransportError(SecurecompError):
+    """A peer sent bytes that are not a securecomp frame: bad magic, a truncated frame, a size over the
+    limit, or the connection broke in the middle of a frame (securecomp.transport)."""
+
+    exit_code = 5
+    default_hint = "the peer is not a securecomp sender, or the connection was cut; ask it to send again"
+
+
+class BatchError(SecurecompError):
+    """A batch run finished, but some files failed (each failure is recorded in the manifest)."""
+
+    exit_code = 7
+    default_hint = "see the manifest's lines with \"status\": \"error\"; run the same command again to retry them"

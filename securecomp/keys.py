@@ -23,7 +23,8 @@ from ._atomic import atomic_write
 from .errors import FormatError, KeyFileError, ParameterError
 
 __all__ = ["generate_key", "KEY_SIZE", "NONCE_SIZE", "KdfParams", "password_key", "Subkeys", "subkeys",
-           "format_key", "parse_key", "write_key_file", "read_key_file"]
+           "format_key", "parse_key", "write_key_file", "read_key_file", "encode_secret_line",
+           "decode_secret_line", "read_secret_file"]
 
 KEY_SIZE = 32
 NONCE_SIZE = 16
@@ -109,30 +110,47 @@ def subkeys(master: bytes, nonce: bytes) -> Subkeys:
 
 # --- key files --------------------------------------------------------------------------------
 
-def _checksum(key: bytes) -> str:
-    return hashlib.sha256(KEY_FILE_PREFIX.encode() + b":" + key).hexdigest()[:8]
+def _checksum(prefix: str, secret: bytes) -> str:
+    return hashlib.sha256(prefix.encode() + b":" + secret).hexdigest()[:8]
 
 
 def format_key(key: bytes) -> str:
     """``securecomp-key-v1:<base64url key>:<8 hex digits of SHA-256>`` (one line, no newline)."""
-    key = check_key(key)
-    encoded = base64.urlsafe_b64encode(key).rstrip(b"=").decode("ascii")
-    return f"{KEY_FILE_PREFIX}:{encoded}:{_checksum(key)}"
+    return encode_secret_line(KEY_FILE_PREFIX, check_key(key))
 
 
 def parse_key(text: str) -> bytes:
+    return decode_secret_line(text, KEY_FILE_PREFIX, "key file")
+
+
+_SECRET_LINES = {"securecomp-key-": ("key file", "--key-file (key=...)"),
+                 "securecomp-identity-": ("identity file", "--identity (identity=...)")}
+
+
+def encode_secret_line(prefix: str, secret: bytes) -> str:
+    """``<prefix>:<base64url secret, no padding>:<first 8 hex digits of SHA-256(prefix:secret)>``."""
+    encoded = base64.urlsafe_b64encode(secret).rstrip(b"=").decode("ascii")
+    return f"{prefix}:{encoded}:{_checksum(prefix, secret)}"
+
+
+def decode_secret_line(text: str, prefix: str, what: str, *, hint: str | None = None) -> bytes:
+    """The 32-byte secret of a line made by :func:`encode_secret_line`; KeyFileError otherwise."""
+    family = prefix.rsplit("-", 1)[0] + "-"     # "securecomp-key-", "securecomp-identity-"
     parts = text.strip().split(":")
-    if len(parts) != 3 or not parts[0].startswith("securecomp-key-"):
-        raise KeyFileError("not a securecomp key file")
-    if parts[0] != KEY_FILE_PREFIX:
-        raise KeyFileError(f"unsupported key file version {parts[0]!r}", hint="upgrade securecomp to read it")
+    if len(parts) != 3 or not parts[0].startswith(family):
+        for other, (kind, option) in _SECRET_LINES.items():
+            if other != family and parts[0].startswith(other):
+                raise KeyFileError(f"this is a securecomp {kind}; expected: a {what}", hint=f"give it with {option}")
+        raise KeyFileError(f"not a securecomp {what}", hint=hint)
+    if parts[0] != prefix:
+        raise KeyFileError(f"unsupported {what} version {parts[0]!r}", hint="upgrade securecomp to read it")
     try:
-        key = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        secret = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
     except (binascii.Error, ValueError):
-        raise KeyFileError("key file is damaged: the key is not valid base64url") from None
-    if len(key) != KEY_SIZE or not hmac.compare_digest(parts[2], _checksum(key)):
-        raise KeyFileError("key file is damaged: checksum mismatch")
-    return key
+        raise KeyFileError(f"{what} is damaged: the key is not valid base64url", hint=hint) from None
+    if len(secret) != KEY_SIZE or not hmac.compare_digest(encode_secret_line(prefix, secret), ":".join(parts)):
+        raise KeyFileError(f"{what} is damaged: checksum mismatch", hint=hint)
+    return secret
 
 
 def write_key_file(path: str | os.PathLike, key: bytes, *, overwrite: bool = False) -> None:
@@ -141,14 +159,19 @@ def write_key_file(path: str | os.PathLike, key: bytes, *, overwrite: bool = Fal
 
 
 def read_key_file(path: str | os.PathLike) -> bytes:
+    return parse_key(read_secret_file(path, "key file"))
+
+
+def read_secret_file(path: str | os.PathLike, what: str) -> str:
+    """The text of a small one-line secret file (key file, identity file); KeyFileError otherwise."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_KEY_FILE + 1)
     except OSError as exc:
-        raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
+        raise KeyFileError(f"cannot read {what} {path}: {exc.strerror}") from None
     if len(raw) > MAX_KEY_FILE:
-        raise KeyFileError(f"{path} is too large to be a key file")
+        raise KeyFileError(f"{path} is too large to be a {what}")
     try:
-        return parse_key(raw.decode("ascii"))
+        return raw.decode("ascii")
     except UnicodeDecodeError:
-        raise KeyFileError(f"{path} is not a securecomp key file") from None
+        raise KeyFileError(f"{path} is not a securecomp {what}") from None

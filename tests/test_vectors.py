@@ -45,3 +45,24 @@ def test_container_vectors_reseal_identically_and_decrypt(vector):
     image = securecomp.decrypt(blob, **secret)
     assert image.mode == "RGB" and image.size == (6, 4)
     assert np.asarray(image).tobytes() == bytes.fromhex(vector["pixels"])
+
+
+RECIPIENTS = json.loads((VECTORS / "recipients.json").read_text())
+
+
+@pytest.mark.parametrize("vector", RECIPIENTS, ids=lambda v: f"{v['suite']}-{len(v['recipients'])}")
+def test_recipient_vectors_reseal_identically_and_open_with_every_identity(vector):
+    from securecomp.recipients import Identity, _wrap_to, parse_identity, parse_recipient
+
+    identities = [parse_identity(line) for line in vector["identities"]]
+    assert [str(i.recipient) for i in identities] == vector["recipients"]
+    assert [parse_recipient(r) for r in vector["recipients"]] == [i.recipient for i in identities]
+    file_key, blob = bytes.fromhex(vector["file_key"]), bytes.fromhex(vector["container"])
+    stanzas = [_wrap_to(file_key, identity.recipient, Identity._from_bytes(bytes.fromhex(eph))._private)
+               for identity, eph in zip(identities, vector["ephemeral_private_keys"])]
+    resealed = _seal(parse(blob).header.info, bytes.fromhex(vector["body"]), suite=vector["suite"], key=file_key,
+                     password=None, nonce=bytes.fromhex(vector["nonce"]), kdf=None, stanzas=stanzas)
+    assert resealed == blob
+    for identity in identities:
+        image = securecomp.decrypt(blob, identity=identity)
+        assert np.asarray(image).tobytes() == bytes.fromhex(vector["pixels"])

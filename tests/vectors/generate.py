@@ -1,7 +1,8 @@
 """Regenerate the test vectors in this folder: `make vectors` (or `python tests/vectors/generate.py`).
 
 Origin: every input below is derived from a fixed label with SHA-256 (no randomness), so anyone can
-re-derive it; the outputs are what this version of securecomp produced. The tests check that the
+re-derive it (X25519 private keys, identities' and ephemeral ones, are such 32-byte strings, clamped
+by X25519 as RFC 7748 says); the outputs are what this version of securecomp produced. The tests check that the
 code still produces exactly these bytes. Regenerating is a format change: only do it together with
 a version bump in docs/format.md.
 """
@@ -23,6 +24,7 @@ from securecomp.api import _seal  # noqa: E402
 from securecomp.codec.info import ImageInfo  # noqa: E402
 from securecomp.hazmat.chaos import ChaosCipher  # noqa: E402
 from securecomp.keys import KdfParams  # noqa: E402
+from securecomp.recipients import Identity, _wrap_to, format_identity  # noqa: E402
 
 CHAOS_LENGTHS = [0, 1, 7, 8, 9, 64, 255, 256, 515, 1000, 4096, 20000]
 
@@ -72,8 +74,32 @@ def container_vectors() -> list[dict]:
     return vectors
 
 
+RECIPIENT_CASES = [("aes", 1), ("chaos+aes", 1), ("chaos", 1), ("chaos+aes", 3)]
+
+
+def recipient_vectors() -> list[dict]:
+    """key_type 3: a file key wrapped to 1 or 3 X25519 recipients with derived ephemeral keys."""
+    info, body = sample_body()
+    vectors = []
+    for suite, count in RECIPIENT_CASES:
+        label = f"{suite}-{count}"
+        identities = [Identity._from_bytes(derived(f"recipient-identity-{i}", 32)) for i in range(count)]
+        ephemerals = [derived(f"recipient-ephemeral-{label}-{i}", 32) for i in range(count)]
+        file_key, nonce = derived(f"recipient-file-key-{label}", 32), derived(f"recipient-nonce-{label}", 16)
+        stanzas = [_wrap_to(file_key, identity.recipient, Identity._from_bytes(eph)._private)
+                   for identity, eph in zip(identities, ephemerals)]
+        blob = _seal(info, body, suite=suite, key=file_key, password=None, nonce=nonce, kdf=None, stanzas=stanzas)
+        vectors.append({"suite": suite, "identities": [format_identity(i) for i in identities],
+                        "recipients": [str(i.recipient) for i in identities],
+                        "ephemeral_private_keys": [e.hex() for e in ephemerals], "file_key": file_key.hex(),
+                        "nonce": nonce.hex(), "body": body.hex(), "pixels": derived("image", 72).hex(),
+                        "container": blob.hex()})
+    return vectors
+
+
 def main() -> None:
-    for name, vectors in (("chaos.json", chaos_vectors()), ("container.json", container_vectors())):
+    for name, vectors in (("chaos.json", chaos_vectors()), ("container.json", container_vectors()),
+                          ("recipients.json", recipient_vectors())):
         (HERE / name).write_text(json.dumps(vectors, indent=1) + "\n")
         print(f"wrote {len(vectors)} vectors to {HERE / name}")
 

@@ -1,0 +1,323 @@
+"""Encrypt or decrypt a folder tree into a mirrored tree, resumably, on a process pool or Dask.
+
+``run_batch("encrypt", IN_DIR, OUT_DIR, secret={"key": key})`` walks IN_DIR, writes
+``OUT_DIR/<same relative path>.sc`` for every image (``batch decrypt`` writes ``<name>.png`` for
+every ``.sc`` file), and appends one JSON line per finished file to a manifest (docs/format.md §9).
+A later run over the same folders skips a file only when the manifest says it was done with the
+same settings, the input has the same size and modification time, and the output still has the
+recorded SHA-256; everything else is done (again). Per-file errors are recorded, never fatal.
+
+The work runs in this process (``workers=1``), in a local process pool (``workers=N``), or on a
+Dask distributed cluster (``dask="local"``, an address, or a ``distributed.Client``). Workers read
+and write the files themselves: on a multi-machine cluster IN_DIR and OUT_DIR must be on a shared
+filesystem, mounted at the same paths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import resource
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from PIL import Image
+
+from ._atomic import atomic_write
+from ._batch_exec import run_jobs
+from .api import decrypt, encrypt
+from .errors import BatchError, ParameterError
+from .recipients import Identity, format_identity
+from .suites import DEFAULT_SUITE, check_suite
+
+__all__ = ["Settings", "Summary", "run_batch", "plan", "read_manifest", "ENCRYPTED_SUFFIX", "MANIFEST_NAME"]
+
+ENCRYPTED_SUFFIX = ".sc"
+MANIFEST_NAME = "manifest.jsonl"
+DIRECTIONS = ("encrypt", "decrypt")
+SECRET_KINDS = {"encrypt": ("key", "password", "recipients"), "decrypt": ("key", "password", "identity")}
+_FSYNC_EVERY = 64
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every file of a run is done with. ``secret`` is ``{kind: value}``: key (bytes), password,
+    recipients (list of scpub1... strings), identity (its ``securecomp-identity-v1:`` line)."""
+
+    direction: str
+    secret: dict
+    codec: str | None = None
+    quality: int | None = None
+    cipher: str = DEFAULT_SUITE
+
+    def __post_init__(self) -> None:
+        if self.direction not in DIRECTIONS:
+            raise ParameterError(f"batch direction must be encrypt or decrypt, not {self.direction!r}")
+        if len(self.secret) != 1 or next(iter(self.secret)) not in SECRET_KINDS[self.direction]:
+            raise ParameterError(f"batch {self.direction} takes one of {', '.join(SECRET_KINDS[self.direction])}")
+        check_suite(self.cipher)
+
+    def public(self) -> dict:
+        """The settings as the manifest records them: never a secret."""
+        kind, value = next(iter(self.secret.items()))
+        out = {"direction": self.direction, "secret": kind}
+        if self.direction == "encrypt":
+            out |= {"codec": self.codec, "quality": self.quality, "cipher": self.cipher}
+        if kind == "recipients":
+            out["recipients"] = sorted(str(r) for r in value)
+        return out
+
+
+@dataclass(frozen=True)
+class Job:
+    source: str                     # absolute paths, as the workers open them
+    target: str
+    record: dict                    # the manifest fields known before the work
+    expected: dict | None = None    # a previous "ok" line to verify instead of redoing
+    conflict: str | None = None     # why this file cannot be done (two inputs, one output)
+
+
+@dataclass
+class Summary:
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    errors: list[dict] = field(default_factory=list)
+    peak_rss_kib: dict[int, int] = field(default_factory=dict)      # worker pid -> peak RSS
+
+    @property
+    def images_per_second(self) -> float:
+        return (self.done + self.skipped + self.failed) / self.seconds if self.seconds else 0.0
+
+
+# --- planning ----------------------------------------------------------------------------------
+
+def _image_extensions() -> frozenset[str]:
+    return frozenset(ext for ext, name in Image.registered_extensions().items() if name in Image.OPEN)
+
+
+def output_name(relative: str, direction: str) -> str:
+    """``a/b.jpg`` -> ``a/b.jpg.sc`` (encrypt); ``a/b.jpg.sc`` -> ``a/b.jpg.png`` (decrypt, PNG always)."""
+    if direction == "encrypt":
+        return relative + ENCRYPTED_SUFFIX
+    stem = relative[: -len(ENCRYPTED_SUFFIX)]
+    return stem if stem.lower().endswith(".png") else stem + ".png"
+
+
+def _walk(root: Path, skip: Path | None) -> Iterator[os.DirEntry]:
+    """Regular files under ``root`` in sorted order; hidden names and the ``skip`` subtree are left out."""
+    with os.scandir(root) as listing:
+        entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if skip is None or Path(entry.path).resolve() != skip:
+                yield from _walk(Path(entry.path), skip)
+        elif entry.is_file():
+            yield entry
+
+
+def _wanted(name: str, direction: str, extensions: frozenset[str]) -> bool:
+    if direction == "decrypt":
+        return name.endswith(ENCRYPTED_SUFFIX) and len(name) > len(ENCRYPTED_SUFFIX)
+    return Path(name).suffix.lower() in extensions
+
+
+def plan(in_dir: Path, out_dir: Path, settings: Settings, previous: dict[str, dict]) -> list[Job]:
+    """The jobs of a run, each with the previous manifest line to verify when it may be skipped."""
+    in_dir, out_dir = in_dir.resolve(), out_dir.resolve()
+    extensions, public, jobs, seen = _image_extensions(), settings.public(), [], {}
+    for entry in _walk(in_dir, out_dir if out_dir.is_relative_to(in_dir) else None):
+        if not _wanted(entry.name, settings.direction, extensions):
+            continue
+        relative = Path(entry.path).relative_to(in_dir).as_posix()
+        stat = entry.stat()
+        record = {"input": relative, "output": output_name(relative, settings.direction),
+                  "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns, "settings": public}
+        other = seen.setdefault(record["output"], relative)
+        conflict = f"output {record['output']} is already written for {other}" if other != relative else None
+        jobs.append(Job(entry.path, str(out_dir / record["output"]), record, _reusable(record, previous), conflict))
+    return jobs
+
+
+def _reusable(record: dict, previous: dict[str, dict]) -> dict | None:
+    last = previous.get(record["input"])
+    keys = ("output", "input_bytes", "input_mtime_ns", "settings")
+    if last and last.get("status") == "ok" and all(last.get(k) == record[k] for k in keys):
+        return last
+    return None
+
+
+# --- the work of one file (runs in a worker) ---------------------------------------------------
+
+def process(job: Job, settings: Settings) -> dict:
+    """Do one file; never raises for a bad file: the error goes into the returned manifest line."""
+    start = time.perf_counter()
+    record = dict(job.record, status="ok", error=None, output_bytes=None, sha256=None)
+    try:
+        if job.conflict:
+            raise ParameterError(job.conflict)
+        if job.expected is not None and _still_valid(job.target, job.expected):
+            return dict(job.expected, status="skipped", **_worker_info())
+        data = _transform(job.source, settings)
+        Path(job.target).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(job.target, data, overwrite=True)
+        record |= {"output_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    except Exception as exc:        # any failure of one file is recorded, the run goes on
+        record |= {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+    record["seconds"] = round(time.perf_counter() - start, 4)
+    return dict(record, **_worker_info())
+
+
+def _transform(source: str, settings: Settings) -> bytes:
+    if settings.direction == "encrypt":
+        return encrypt(source, codec=settings.codec, quality=settings.quality, cipher=settings.cipher,
+                       **settings.secret)
+    with open(source, "rb") as handle:
+        image = decrypt(handle.read(), **settings.secret)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _still_valid(target: str, expected: dict) -> bool:
+    """True when ``target`` has exactly the size and SHA-256 the manifest recorded."""
+    try:
+        if os.stat(target).st_size != expected.get("output_bytes"):
+            return False
+        digest = hashlib.sha256()
+        with open(target, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == expected.get("sha256")
+
+
+def _worker_info() -> dict:
+    return {"_worker": os.getpid(), "_peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+# --- manifest ----------------------------------------------------------------------------------
+
+def read_manifest(path: Path) -> dict[str, dict]:
+    """The last line of each input in a manifest; unparsable lines (a cut-off write) are skipped."""
+    found: dict[str, dict] = {}
+    if not path.exists():
+        return found
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and isinstance(record.get("input"), str):
+                found[record["input"]] = record
+    return found
+
+
+class _ManifestWriter:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = open(path, "a", encoding="utf-8")
+        if self._handle.tell() and not _ends_with_newline(path):
+            self._handle.write("\n")            # after a cut-off line, start a fresh one
+        self._unsynced = 0
+
+    def append(self, record: dict) -> None:
+        line = {k: v for k, v in record.items() if not k.startswith("_")}
+        self._handle.write(json.dumps(line, sort_keys=True) + "\n")
+        self._handle.flush()
+        self._unsynced += 1
+        if self._unsynced >= _FSYNC_EVERY:
+            self.sync()
+
+    def sync(self) -> None:
+        os.fsync(self._handle.fileno())
+        self._unsynced = 0
+
+    def close(self) -> None:
+        self.sync()
+        self._handle.close()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, secret: dict,
+              codec: str | None = None, quality: int | None = None, cipher: str = DEFAULT_SUITE,
+              workers: int = 1, dask=None, manifest: str | os.PathLike | None = None,
+              progress: bool | None = None, raise_on_error: bool = True) -> Summary:
+    """Process a tree (see the module docstring); raises BatchError at the end if any file failed."""
+    settings = Settings(direction, _portable(secret), codec, quality, cipher)
+    source, target = _check_folders(Path(in_dir), Path(out_dir))
+    manifest_path = Path(manifest) if manifest is not None else target / MANIFEST_NAME
+    jobs = plan(source, target, settings, read_manifest(manifest_path))
+    summary = _run(jobs, settings, manifest_path, workers=workers, dask=dask, progress=progress)
+    if summary.failed and raise_on_error:
+        first = summary.errors[0]
+        raise BatchError(f"{summary.failed} of {len(jobs)} files failed; the first: {first['input']}: "
+                         f"{first['error']} (manifest: {manifest_path})")
+    return summary
+
+
+def _portable(secret: dict) -> dict:
+    """The secret as workers in other processes can receive it: an Identity travels as its line."""
+    secret = dict(secret)
+    if isinstance(secret.get("identity"), Identity):
+        secret["identity"] = format_identity(secret["identity"])
+    return secret
+
+
+def _check_folders(in_dir: Path, out_dir: Path) -> tuple[Path, Path]:
+    if not in_dir.is_dir():
+        raise ParameterError(f"{in_dir} is not a folder", hint="batch takes IN_DIR OUT_DIR, two folders")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ParameterError(f"{out_dir} exists and is not a folder")
+    if in_dir.resolve() == out_dir.resolve():
+        raise ParameterError("IN_DIR and OUT_DIR are the same folder", hint="write the results to another folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return in_dir, out_dir
+
+
+def _run(jobs: list[Job], settings: Settings, manifest_path: Path, *, workers: int, dask, progress) -> Summary:
+    from tqdm import tqdm
+
+    summary, writer, start = Summary(), _ManifestWriter(manifest_path), time.perf_counter()
+    bar = tqdm(total=len(jobs), unit="img", desc=f"batch {settings.direction}", smoothing=0.1,
+               disable=None if progress is None else not progress)      # None: only on a terminal
+    try:
+        for record in run_jobs(process, jobs, settings, workers=workers, dask=dask):
+            _account(summary, record, writer)
+            bar.update(1)
+            bar.set_postfix(failed=summary.failed, refresh=False)
+    finally:
+        bar.close()
+        writer.close()
+        summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _account(summary: Summary, record: dict, writer: _ManifestWriter) -> None:
+    pid = record.get("_worker")
+    if pid is not None:
+        summary.peak_rss_kib[pid] = max(summary.peak_rss_kib.get(pid, 0), record.get("_peak_rss_kib", 0))
+    if record["status"] == "skipped":
+        summary.skipped += 1
+        return
+    writer.append(record)
+    if record["status"] == "ok":
+        summary.done += 1
+    else:
+        summary.failed += 1
+        summary.errors.append(record)
+

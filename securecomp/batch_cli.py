@@ -1,0 +1,93 @@
+"""`securecomp batch encrypt|decrypt IN_DIR OUT_DIR`: the command-line face of securecomp.batch.
+
+Registered by securecomp.cli.build_parser through :func:`add_parser`. It reuses that module's
+option helpers, so it is imported late (inside build_parser) to avoid an import cycle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import batch
+from ._cli_io import read_secret, report
+from .errors import BatchError
+
+__all__ = ["add_parser", "run_batch"]
+
+DASK_NOTE = ("--dask ADDRESS runs the files on a Dask distributed cluster (`local`: a cluster of --workers "
+             "processes on this machine); the workers must see IN_DIR and OUT_DIR at the same paths.")
+
+
+def add_parser(commands) -> None:
+    """Add `batch` with its `encrypt` and `decrypt` subcommands to the `securecomp` subparsers."""
+    from .cli import _add_codec_options, _add_secret_options
+
+    command = commands.add_parser("batch", help="encrypt or decrypt a whole folder tree (resumable, parallel)")
+    actions = command.add_subparsers(title="actions", metavar="ACTION", required=True)
+    for direction in batch.DIRECTIONS:
+        verb = "compress and encrypt every image" if direction == "encrypt" else "decrypt every .sc file to PNG"
+        action = actions.add_parser(direction, help=f"{verb} under IN_DIR into the same tree under OUT_DIR",
+                                    description=f"{verb.capitalize()} under IN_DIR into OUT_DIR. {DASK_NOTE}")
+        action.add_argument("in_dir", metavar="IN_DIR")
+        action.add_argument("out_dir", metavar="OUT_DIR")
+        _add_secret_options(action, encrypting=direction == "encrypt")
+        if direction == "encrypt":
+            _add_codec_options(action)
+        _add_run_options(action)
+        action.set_defaults(run=run_batch, direction=direction)
+
+
+def _add_run_options(action) -> None:
+    action.add_argument("--workers", type=_positive, default=1, metavar="N",
+                        help="local worker processes (default: 1); with --dask local: the cluster's workers")
+    action.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address (tcp://HOST:8786, tls://...) or `local`")
+    action.add_argument("--manifest", metavar="FILE", help=f"JSON Lines manifest (default: OUT_DIR/{batch.MANIFEST_NAME})")
+    action.add_argument("--no-progress", action="store_true", help="no progress bar (it shows on a terminal only)")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}")
+    return int(text)
+
+
+def run_batch(args) -> int:
+    secret = _secret(args)
+    _warn_plaintext_dask(args.dask, secret)
+    options = {"codec": args.codec, "quality": args.quality, "cipher": args.cipher} if args.direction == "encrypt" else {}
+    summary = batch.run_batch(args.direction, args.in_dir, args.out_dir, secret=secret, workers=args.workers,
+                              dask=args.dask, manifest=args.manifest, progress=False if args.no_progress else None,
+                              raise_on_error=False, **options)
+    _print_summary(args, summary)
+    if summary.failed:
+        raise _failure(summary, args)
+    return 0
+
+
+def _secret(args) -> dict:
+    if args.direction == "encrypt":
+        return read_secret(args.key_file, args.password_file, confirm=True, recipients=args.recipient,
+                           recipients_file=args.recipients_file)
+    return read_secret(args.key_file, args.password_file, confirm=False, identity_file=args.identity)
+
+
+def _warn_plaintext_dask(address: str | None, secret: dict) -> None:
+    if address and address != "local" and not address.startswith("tls://") and "recipients" not in secret:
+        print("warning: the key, password or identity travels to the Dask workers unencrypted; "
+              "use a tls:// scheduler, or --recipient to encrypt with public keys only", file=sys.stderr)
+
+
+def _print_summary(args, summary: batch.Summary) -> None:
+    total = summary.done + summary.skipped + summary.failed
+    print(f"{args.direction}ed {summary.done} of {total} files ({summary.skipped} already done, "
+          f"{summary.failed} failed) in {summary.seconds:.1f} s, {summary.images_per_second:.1f} files/s",
+          file=sys.stderr)
+
+
+def _failure(summary: batch.Summary, args) -> BatchError:
+    for record in summary.errors[:5]:
+        report(f"{record['input']}: {record['error']}")
+    manifest = args.manifest or f"{args.out_dir}/{batch.MANIFEST_NAME}"
+    return BatchError(f"{summary.failed} files failed (each is recorded in {manifest})")
+

@@ -1,0 +1,197 @@
+"""`securecomp batch`: mirrored trees, the manifest, per-file errors, resume after an interruption
+(checked by manifest and hash, never by existence), a process pool and a Dask LocalCluster."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from securecomp import batch, cli
+from securecomp.errors import BatchError, ParameterError
+from securecomp.keys import write_key_file
+from securecomp.recipients import generate_identity, write_identity_file
+
+KEY = bytes(range(32))
+SECRET = {"key": KEY}
+NAMES = ["a.png", "b.png", "sub/c.png", "sub/deeper/d.png", "sub/e.png", "f.png"]
+
+
+def _pixels(index: int) -> np.ndarray:
+    return np.random.default_rng(index).integers(0, 256, (12, 16, 3), dtype=np.uint8)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    root = tmp_path / "in"
+    for index, name in enumerate(NAMES):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(_pixels(index)).save(root / name)
+    (root / "notes.txt").write_text("not an image")
+    (root / ".hidden.png").write_bytes(b"skipped")
+    return root
+
+
+def _manifest(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _encrypt(tree, out, **options):
+    return batch.run_batch("encrypt", tree, out, secret=SECRET, codec="png", **options)
+
+
+def _assert_round_trip(tmp_path, out, **options):
+    back = tmp_path / "back"
+    summary = batch.run_batch("decrypt", out, back, secret=SECRET, **options)
+    assert summary.done == len(NAMES) and summary.failed == 0
+    for index, name in enumerate(NAMES):
+        assert np.array_equal(np.asarray(Image.open(back / name)), _pixels(index))
+
+
+def test_encrypt_mirrors_the_tree_writes_the_manifest_and_decrypts_back(tree, tmp_path):
+    out = tmp_path / "out"
+    summary = _encrypt(tree, out)
+    assert (summary.done, summary.skipped, summary.failed) == (len(NAMES), 0, 0)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.sc")) == sorted(n + ".sc" for n in NAMES)
+    records = _manifest(out / batch.MANIFEST_NAME)
+    assert {r["input"] for r in records} == set(NAMES) and all(r["status"] == "ok" for r in records)
+    first = records[0]
+    assert set(first) >= {"input", "output", "input_bytes", "output_bytes", "sha256", "status", "error", "settings"}
+    assert first["output_bytes"] == (out / first["output"]).stat().st_size
+    assert KEY.hex() not in (out / batch.MANIFEST_NAME).read_text()
+    _assert_round_trip(tmp_path, out)
+
+
+def test_a_bad_file_is_recorded_and_the_others_are_still_done(tree, tmp_path):
+    (tree / "sub" / "broken.png").write_bytes(b"not a png at all")
+    out = tmp_path / "out"
+    with pytest.raises(BatchError, match="1 of 7 files failed"):
+        _encrypt(tree, out)
+    records = {r["input"]: r for r in _manifest(out / batch.MANIFEST_NAME)}
+    assert records["sub/broken.png"]["status"] == "error" and "UnsupportedImageError" in records["sub/broken.png"]["error"]
+    assert sum(r["status"] == "ok" for r in records.values()) == len(NAMES)
+    assert not (out / "sub" / "broken.png.sc").exists()
+
+
+def test_an_interrupted_run_resumes_without_redoing_finished_files(tree, tmp_path, monkeypatch):
+    out, real, calls = tmp_path / "out", batch.process, []
+
+    def interrupted_after_three(job, settings):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(job.record["input"])
+        return real(job, settings)
+
+    monkeypatch.setattr(batch, "process", interrupted_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        _encrypt(tree, out)
+    assert [r["input"] for r in _manifest(out / batch.MANIFEST_NAME)] == calls
+    with open(out / batch.MANIFEST_NAME, "a") as handle:
+        handle.write('{"input": "f.png", "status": "o')          # a line cut off by the interruption
+    monkeypatch.setattr(batch, "process", real)
+    summary = _encrypt(tree, out)
+    assert (summary.skipped, summary.done, summary.failed) == (3, len(NAMES) - 3, 0)
+    assert len(batch.read_manifest(out / batch.MANIFEST_NAME)) == len(NAMES)
+    _assert_round_trip(tmp_path, out)
+
+
+def test_resume_redoes_tampered_missing_and_unrecorded_outputs_and_changed_inputs(tree, tmp_path):
+    out = tmp_path / "out"
+    _encrypt(tree, out)
+    tampered = bytearray((out / "b.png.sc").read_bytes())
+    tampered[-1] ^= 1
+    (out / "b.png.sc").write_bytes(bytes(tampered))
+    (out / "sub" / "c.png.sc").unlink()
+    Image.fromarray(_pixels(99)).save(tree / "f.png")
+    os.utime(tree / "f.png", ns=(1, 1))
+    summary = _encrypt(tree, out)
+    assert (summary.done, summary.skipped) == (3, len(NAMES) - 3)
+    assert {r["input"] for r in _manifest(out / batch.MANIFEST_NAME)[len(NAMES):]} == {"b.png", "sub/c.png", "f.png"}
+    (out / batch.MANIFEST_NAME).unlink()                       # outputs exist, but nothing says they are good
+    assert _encrypt(tree, out).done == len(NAMES)
+
+
+def test_changed_settings_redo_every_file(tree, tmp_path):
+    out = tmp_path / "out"
+    _encrypt(tree, out)
+    assert batch.run_batch("encrypt", tree, out, secret=SECRET, codec="png", cipher="aes").done == len(NAMES)
+    assert batch.run_batch("encrypt", tree, out, secret=SECRET, codec="png", cipher="aes").skipped == len(NAMES)
+
+
+def test_process_pool_with_two_workers_gives_the_same_tree(tree, tmp_path):
+    out = tmp_path / "out"
+    summary = _encrypt(tree, out, workers=2)
+    assert summary.done == len(NAMES) and len(summary.peak_rss_kib) >= 1
+    _assert_round_trip(tmp_path, out, workers=2)
+
+
+def test_recipients_and_an_identity_object_work_across_worker_processes(tree, tmp_path):
+    identity = generate_identity()
+    out, back = tmp_path / "out", tmp_path / "back"
+    batch.run_batch("encrypt", tree, out, secret={"recipients": [identity.recipient]}, codec="png", workers=2)
+    assert batch.run_batch("decrypt", out, back, secret={"identity": identity}, workers=2).done == len(NAMES)
+    assert np.array_equal(np.asarray(Image.open(back / "sub" / "c.png")), _pixels(2))
+    assert "securecomp-identity" not in (back / batch.MANIFEST_NAME).read_text()
+
+
+def test_dask_local_cluster_runs_the_batch_and_resumes(tree, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        assert _encrypt(tree, out, dask=client).done == len(NAMES)
+        (out / "a.png.sc").write_bytes(b"tampered")
+        summary = _encrypt(tree, out, dask=client)
+        assert (summary.done, summary.skipped) == (1, len(NAMES) - 1)
+        _assert_round_trip(tmp_path, out, dask=client)
+
+
+def test_output_inside_input_is_not_walked_and_the_same_folder_is_refused(tree, tmp_path):
+    inner = tree / "encrypted"
+    assert _encrypt(tree, inner).done == len(NAMES)
+    assert _encrypt(tree, inner).skipped == len(NAMES)
+    with pytest.raises(ParameterError, match="same folder"):
+        _encrypt(tree, tree)
+
+
+def test_decrypt_names_png_outputs_and_reports_two_inputs_for_one_output(tree, tmp_path):
+    out = tmp_path / "out"
+    _encrypt(tree, out)
+    (out / "a.sc").write_bytes((out / "a.png.sc").read_bytes())     # would also become a.png
+    summary = batch.run_batch("decrypt", out, tmp_path / "back", secret=SECRET, raise_on_error=False)
+    assert summary.failed == 1 and "already written" in summary.errors[0]["error"]
+    assert (tmp_path / "back" / "sub" / "deeper" / "d.png").exists()
+
+
+# --- command line --------------------------------------------------------------------------------
+
+def _cli(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    return code, capsys.readouterr().err
+
+
+def test_cli_batch_with_recipients_workers_and_dask_local(tree, tmp_path, capsys):
+    identity = generate_identity()
+    write_identity_file(tmp_path / "id.key", identity)
+    (tree / "broken.png").write_bytes(b"junk")
+    code, err = _cli(capsys, "batch", "encrypt", tree, tmp_path / "out", "-r", identity.recipient, "--codec", "png",
+                     "--workers", "2")
+    assert code == 7 and "broken.png" in err and err.rstrip().splitlines()[-1].startswith("hint: ")
+    (tree / "broken.png").unlink()
+    code, err = _cli(capsys, "batch", "encrypt", tree, tmp_path / "out", "-r", identity.recipient, "--codec", "png")
+    assert code == 0 and "(6 already done, 0 failed)" in err
+    code, err = _cli(capsys, "batch", "decrypt", tmp_path / "out", tmp_path / "back", "-i", tmp_path / "id.key",
+                     "--dask", "local", "--workers", "2")
+    assert code == 0, err
+    for index, name in enumerate(NAMES):
+        assert np.array_equal(np.asarray(Image.open(tmp_path / "back" / name)), _pixels(index))
+
+
+def test_cli_batch_usage_errors(tree, tmp_path, capsys):
+    write_key_file(tmp_path / "k", KEY)
+    assert _cli(capsys, "batch", "encrypt", tree, tmp_path / "o", "--key-file", tmp_path / "k", "--workers", "0")[0] == 2
+    code, err = _cli(capsys, "batch", "encrypt", tmp_path / "missing", tmp_path / "o", "--key-file", tmp_path / "k")
+    assert code == 2 and "not a folder" in err
