@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench vectors clean
+.PHONY: demo test bench vectors clean train-cpu model-card
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,3 +28,11 @@ vectors: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# The CPU training recipe of the shipped weights (docs/codec.md): two base runs, then fine-tunes.
+DATA ?= ../shared/datasets
+train-cpu: $(STAMP)
+	scripts/train_cpu.sh
+
+model-card: $(STAMP)
+	$(BIN)/python benchmarks/model_card.py

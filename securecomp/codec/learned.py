@@ -67,7 +67,8 @@ class LearnedCodec:
     def __init__(self, model_id: str = DEFAULT_MODEL, codec_id: str = "learned") -> None:
         self.id, self.model = codec_id, model_id
 
-    def _latent_size(self, model, tile_h: int, tile_w: int) -> tuple[int, int]:
+    @staticmethod
+    def _latent_size(model, tile_h: int, tile_w: int) -> tuple[int, int]:
         factor = 64 if hasattr(model, "h_a") else 16
         return (-(-tile_h // PAD) * PAD // factor, -(-tile_w // PAD) * PAD // factor)
 
@@ -125,6 +126,28 @@ class LearnedCodec:
     def _alpha(r: _wire.Reader, info: ImageInfo) -> Image.Image:
         alpha_info = ImageInfo("png", "L", info.width, info.height)
         return get_codec("png").decompress(r.take(r.u32()), alpha_info)
+
+
+def decoder_latents(bitstream: bytes) -> bytes:
+    """The decoder's quantized latents (y_hat, float32, tile by tile) of a ``compress()`` bitstream.
+
+    Entropy decoding and dequantization are exact, so these bytes are the same on every machine:
+    golden tests pin them (the pixels pass through float convolutions and may differ in rounding).
+    """
+    from . import zoo
+    from .bitstream import MAGIC
+
+    r = _wire.Reader(bitstream, "bitstream")
+    r.take(len(MAGIC) + 1)
+    info = ImageInfo.read(r)
+    model = zoo.load(info.model, info.quality)
+    r.u8()
+    latents = []
+    with _inference():
+        for _, _, h, w in _tiles(info.width, info.height):
+            strings, shape = _read_tile(r, LearnedCodec._latent_size(model, h, w))
+            latents.append(model.decompress_latents(strings, shape).numpy().astype("<f4").tobytes())
+    return b"".join(latents)
 
 
 def _inference():

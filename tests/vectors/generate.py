@@ -97,9 +97,38 @@ def recipient_vectors() -> list[dict]:
     return vectors
 
 
+def learned_images() -> dict[str, Image.Image]:
+    """Two 96×80 crops of scikit-image's public-domain samples (odd sizes exercise the padding)."""
+    from skimage import data
+
+    return {"astronaut": Image.fromarray(data.astronaut()[40:120, 180:276]),
+            "coffee": Image.fromarray(data.coffee()[200:280, 300:396])}
+
+
+def latent_digest(bitstream: bytes) -> str:
+    """SHA-256 of the decoder's latents (y_hat) of a learned bitstream: exact on every machine."""
+    from securecomp.codec.learned import decoder_latents
+
+    return hashlib.sha256(decoder_latents(bitstream)).hexdigest()
+
+
+def learned_vectors() -> list[dict]:
+    from securecomp import compress
+    from securecomp.codec import zoo
+    from securecomp.codec.learned import DEFAULT_MODEL
+
+    vectors = []
+    for quality in zoo.qualities(DEFAULT_MODEL):
+        for name, image in learned_images().items():
+            bits = compress(image, codec="learned", quality=quality)
+            vectors.append({"image": name, "quality": quality, "bitstream": bits.hex(),
+                            "sha256": hashlib.sha256(bits).hexdigest(), "latents_sha256": latent_digest(bits)})
+    return vectors
+
+
 def main() -> None:
     for name, vectors in (("chaos.json", chaos_vectors()), ("container.json", container_vectors()),
-                          ("recipients.json", recipient_vectors())):
+                          ("recipients.json", recipient_vectors()), ("learned.json", learned_vectors())):
         (HERE / name).write_text(json.dumps(vectors, indent=1) + "\n")
         print(f"wrote {len(vectors)} vectors to {HERE / name}")
 

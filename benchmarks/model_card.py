@@ -1,0 +1,84 @@
+"""Regenerate docs/codec.md, the learned codec's model card: `make model-card`.
+
+Runs `securecomp bench` on Kodak (unless --results points at an existing JSON), then writes the
+card from the zoo manifest (architecture, data, steps, hardware, wall time per quality) and the
+benchmark (RD table, BD-rates, timings, RD plot beside CompressAI's published curves).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from securecomp.codec import bench, zoo  # noqa: E402
+from securecomp.codec.learned import DEFAULT_MODEL  # noqa: E402
+from securecomp.codec.models import model_for  # noqa: E402
+
+DOCS = ROOT / "docs"
+KODAK = ROOT.parent / "shared" / "datasets" / "kodak"
+
+
+def training_rows() -> list[str]:
+    rows = ["| quality | λ | N/M | params | steps | started from | hardware | wall time | val PSNR / bpp |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for quality, entry in sorted(zoo.manifest().get(DEFAULT_MODEL, {}).items(), key=lambda kv: int(kv[0])):
+        model = model_for(DEFAULT_MODEL, int(quality))
+        params = sum(p.numel() for p in model.parameters())
+        rows.append(f"| {quality} | {entry['lambda']} | {model.N}/{model.M} | {params / 1e6:.2f} M | {entry['steps']} "
+                    f"| {entry['init']} | {entry['hardware']} | {entry['wall_minutes']:.0f} min "
+                    f"| {entry['val_psnr']:.2f} dB / {entry['val_bpp']:.3f} |")
+    return rows
+
+
+def rd_rows(summary: dict) -> list[str]:
+    rows = ["| codec | quality | bpp | PSNR (dB) | MS-SSIM | encode s | decode s |", "|---|---|---|---|---|---|---|"]
+    for codec, points in summary["results"].items():
+        for p in points:
+            ms = f"{p['ms_ssim']:.4f}" if "ms_ssim" in p else "–"
+            rows.append(f"| {codec} | {p['quality']} | {p['bpp']:.3f} | {p['psnr']:.2f} | {ms} "
+                        f"| {p['encode_s']:.3f} | {p['decode_s']:.3f} |")
+    return rows
+
+
+def bd_rows(summary: dict) -> list[str]:
+    anchors = [a for a in bench.ANCHORS if a in summary["results"]]
+    rows = ["| codec | " + " | ".join(f"vs {a}" for a in anchors) + " |", "|---" * (len(anchors) + 1) + "|"]
+    for codec, table in summary["bd_rate"].items():
+        cells = [("–" if table.get(a) is None else f"{table[a]:+.1f} %") for a in anchors]
+        rows.append(f"| {codec} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def card(summary: dict, plot_name: str) -> str:
+    parts = [(DOCS / "codec-intro.md").read_text().rstrip(), "",
+             "## Training, per quality", "", *training_rows(), "",
+             f"## Kodak results ({len(summary['images'])} images, real bytes)", "",
+             f"![rate-distortion]({plot_name})", "",
+             "BD-rate (negative: fewer bits than the anchor for the same PSNR; PCHIP, overlapping range):", "",
+             *bd_rows(summary), "", *rd_rows(summary), "",
+             "Regenerate: `make model-card` (runs `securecomp bench --dataset ../shared/datasets/kodak`).", ""]
+    return "\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--results", help="reuse this bench JSON instead of running the benchmark")
+    parser.add_argument("--dataset", default=str(KODAK))
+    args = parser.parse_args()
+    results = Path(args.results) if args.results else DOCS / "codec-kodak.json"
+    if not args.results:
+        summary = bench.run(bench.dataset_images(args.dataset), ["learned", *bench.ANCHORS], list(range(1, 9)))
+        bench.write(summary, results)
+    summary = json.loads(results.read_text())
+    bench.plot(summary, DOCS / "codec-rd.png")
+    (DOCS / "codec.md").write_text(card(summary, "codec-rd.png"))
+    print(f"wrote {DOCS / 'codec.md'}")
+
+
+if __name__ == "__main__":
+    main()
