@@ -65,16 +65,25 @@ def card(summary: dict, plot_name: str) -> str:
     return "\n".join(parts)
 
 
+def merge(summaries: list[dict]) -> dict:
+    """One summary from runs over the same images with different codecs (BD-rates recomputed)."""
+    if any(s["images"] != summaries[0]["images"] for s in summaries):
+        raise SystemExit("the bench results cover different images")
+    results = {codec: rows for s in summaries for codec, rows in s["results"].items()}
+    return {"images": summaries[0]["images"], "results": results, "bd_rate": bench.bd_table(results)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--results", help="reuse this bench JSON instead of running the benchmark")
+    parser.add_argument("--results", nargs="+", help="reuse these bench JSONs (merged) instead of running")
     parser.add_argument("--dataset", default=str(KODAK))
     args = parser.parse_args()
-    results = Path(args.results) if args.results else DOCS / "codec-kodak.json"
-    if not args.results:
+    results = DOCS / "codec-kodak.json"
+    if args.results:
+        summary = merge([json.loads(Path(p).read_text()) for p in args.results])
+    else:
         summary = bench.run(bench.dataset_images(args.dataset), ["learned", *bench.ANCHORS], list(range(1, 9)))
-        bench.write(summary, results)
-    summary = json.loads(results.read_text())
+    bench.write(summary, results)
     bench.plot(summary, DOCS / "codec-rd.png")
     (DOCS / "codec.md").write_text(card(summary, "codec-rd.png"))
     print(f"wrote {DOCS / 'codec.md'}")

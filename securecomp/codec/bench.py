@@ -102,14 +102,14 @@ def run(images: list[Path], codecs: list[str], qualities: list[int], progress: b
                 results[codec].append(_mean(rows) | {"quality": quality})
                 if get_codec(codec).lossless:
                     break
-    return {"images": [p.name for p in images], "results": results, "bd_rate": _bd_table(results)}
+    return {"images": [p.name for p in images], "results": results, "bd_rate": bd_table(results)}
 
 
 def _mean(rows: list[dict]) -> dict:
     return {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
 
 
-def _bd_table(results: dict[str, list[dict]]) -> dict[str, dict[str, float | None]]:
+def bd_table(results: dict[str, list[dict]]) -> dict[str, dict[str, float | None]]:
     table = {}
     for codec, rows in results.items():
         table[codec] = {anchor: bd_rate(curve(results[anchor]), curve(rows))
