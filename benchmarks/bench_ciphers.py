@@ -11,24 +11,16 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
+from securecomp.analysis.compression import best_seconds  # noqa: E402
 from securecomp.hazmat import aead  # noqa: E402
 from securecomp.hazmat.chaos import ChaosCipher  # noqa: E402
 
-
-def best_seconds(function, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def measure(size: int, repeat: int) -> dict:

@@ -14,13 +14,13 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from securecomp.analysis.compression import best_seconds  # noqa: E402
 from securecomp.analysis.nist import bits_from_bytes, nist_battery  # noqa: E402
 from securecomp.analysis.rendering import report_html  # noqa: E402
 from securecomp.analysis.report import ReportSettings, build_report  # noqa: E402
@@ -36,14 +36,6 @@ def load_image(name: str) -> np.ndarray:
     from securecomp.images import image_to_array
     return image_to_array(name)
 
-
-def best_seconds(function, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def report_seconds(image: np.ndarray, repeat: int) -> float:

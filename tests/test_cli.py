@@ -51,14 +51,6 @@ def image_file(tmp_path, pixels) -> Path:
 
 
 @pytest.fixture
-def key_file(tmp_path, capsys) -> Path:
-    path = tmp_path / "secret.key"
-    assert cli.main(["keygen", "-o", str(path)]) == 0
-    capsys.readouterr()
-    return path
-
-
-@pytest.fixture
 def password_file(tmp_path) -> Path:
     path = tmp_path / "password.txt"
     path.write_text(PASSWORD + "\n")

@@ -14,7 +14,6 @@ from skimage import data
 import securecomp.codec as registry
 from securecomp.codec import codec_ids, codecs_for_mode, get_codec, register
 from securecomp.codec.bitstream import decode_image, encode_image
-from securecomp.codec.info import ImageInfo
 from securecomp.errors import CodecError, FormatError, UnsupportedImageError
 
 LOSSLESS = ["png", "webp-lossless"]

@@ -13,7 +13,7 @@ import torch
 
 from securecomp.codec import coder
 from securecomp.codec.entropy import EntropyBottleneck, GaussianConditional
-from securecomp.codec.layers import FRAC_BITS, GDN, IGDN, IntegerNetwork
+from securecomp.codec.layers import FRAC_BITS, GDN, IGDN
 from securecomp.codec.models import (MODELS, BlockAutoencoder, FactorizedPrior, ScaleHyperprior, model_for,
                                      parameter_groups)
 

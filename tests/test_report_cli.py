@@ -22,14 +22,6 @@ def image_file(tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def key_file(tmp_path, capsys) -> Path:
-    path = tmp_path / "secret.key"
-    assert cli.main(["keygen", "-o", str(path)]) == 0
-    capsys.readouterr()
-    return path
-
-
 def run(capsys, *argv) -> tuple[int, str, str]:
     code = cli.main([str(arg) for arg in argv])
     captured = capsys.readouterr()

@@ -203,7 +203,7 @@ def _check(symbols, indexes, tables: CdfTables) -> tuple[np.ndarray, np.ndarray]
     if symbols.shape != indexes.shape:
         raise ValueError(f"{symbols.size} symbols but {indexes.size} indexes")
     if symbols.size and (symbols.min() < -SYMBOL_LIMIT or symbols.max() >= SYMBOL_LIMIT):
-        raise ValueError(f"symbol outside the codable range [-2**31, 2**31)")
+        raise ValueError("symbol outside the codable range [-2**31, 2**31)")
     return symbols, indexes
 
 
