@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import math
 import random
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -107,6 +109,18 @@ def validate(model, images: list[torch.Tensor], lmbda: float, device: torch.devi
     return totals
 
 
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _interrupt_on_signals() -> None:
+    """SIGINT and SIGTERM stop training with a checkpoint, also in a background job (where the
+    shell leaves SIGINT ignored)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _raise_interrupt)
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
 class Trainer:
     """Owns the model, its two optimizers, the data and the run folder (checkpoints, log.jsonl)."""
 
@@ -178,6 +192,7 @@ class Trainer:
         c, result = self.config, {}
         self.log("start", config=asdict(c), device=str(self.device), images=len(self.train_images))
         bar = tqdm(total=c.steps, initial=self.step, disable=not progress, dynamic_ncols=True)
+        _interrupt_on_signals()
         try:
             result = self._loop(bar, result)
         except KeyboardInterrupt:     # Ctrl-C / SIGINT: keep what was learned
