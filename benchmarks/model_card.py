@@ -24,12 +24,12 @@ KODAK = ROOT.parent / "shared" / "datasets" / "kodak"
 
 
 def training_rows() -> list[str]:
-    rows = ["| quality | λ | N/M | params | steps | started from | hardware | wall time | val PSNR / bpp |",
+    rows = ["| quality | λ | N/M | params | steps (with its start) | started from | hardware | wall time | val PSNR / bpp |",
             "|---|---|---|---|---|---|---|---|---|"]
     for quality, entry in sorted(zoo.manifest().get(DEFAULT_MODEL, {}).items(), key=lambda kv: int(kv[0])):
         model = model_for(DEFAULT_MODEL, int(quality))
         params = sum(p.numel() for p in model.parameters())
-        rows.append(f"| {quality} | {entry['lambda']} | {model.N}/{model.M} | {params / 1e6:.2f} M | {entry['steps']} "
+        rows.append(f"| {quality} | {entry['lambda']} | {model.N}/{model.M} | {params / 1e6:.2f} M | {entry['steps']} ({entry['total_steps']}) "
                     f"| {entry['init']} | {entry['hardware']} | {entry['wall_minutes']:.0f} min "
                     f"| {entry['val_psnr']:.2f} dB / {entry['val_bpp']:.3f} |")
     return rows
@@ -66,10 +66,13 @@ def card(summary: dict, plot_name: str) -> str:
 
 
 def merge(summaries: list[dict]) -> dict:
-    """One summary from runs over the same images with different codecs (BD-rates recomputed)."""
+    """One summary from runs over the same images (codecs or qualities split between runs)."""
     if any(s["images"] != summaries[0]["images"] for s in summaries):
         raise SystemExit("the bench results cover different images")
-    results = {codec: rows for s in summaries for codec, rows in s["results"].items()}
+    results: dict[str, list[dict]] = {}
+    for summary in summaries:
+        for codec, rows in summary["results"].items():
+            results[codec] = sorted(results.get(codec, []) + rows, key=lambda row: row["quality"])
     return {"images": summaries[0]["images"], "results": results, "bd_rate": bench.bd_table(results)}
 
 

@@ -28,7 +28,9 @@ def run_record(run: Path) -> dict:
     wall = sum(later["time"] - start["time"] for start, later in _sessions(events))
     val = [e for e in events if e["event"] == "val"]
     init = config.get("init")
-    return {"lambda": LAMBDAS[config["quality"]], "steps": torch.load(run / "checkpoint.pt", weights_only=False)["step"],
+    steps = torch.load(run / "checkpoint.pt", weights_only=False)["step"]
+    inherited = torch.load(init, weights_only=False)["step"] if init else 0
+    return {"lambda": LAMBDAS[config["quality"]], "steps": steps, "total_steps": steps + inherited,
             "init": Path(init).parent.name if init else "scratch", "data": config["data"],
             "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
             "hardware": f"{_cpu_name()}, 1 thread ({starts[-1]['device']})",

@@ -27,5 +27,12 @@ tune 1 3 1000 & tune 6 7 900 & wait
 tune 2 3 1000 & tune 8 7 900 & wait
 tune 4 3 1000 & tune 5 3 1000 & wait
 
-# 3. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
-.venv/bin/python scripts/export_weights.py runs/hp-q{1,2,3,4,5,6,7,8}
+# 3. Anneal the two base runs at the fine-tuning learning rate (they ship as qualities 3 and 7).
+anneal() {
+    train --quality "$1" --lr 1e-4 --steps 700 --val-every 350 --init "runs/hp-q$1/checkpoint.pt" \
+        --out "runs/hp-q$1a" > "runs/hp-q$1a.out" 2>&1
+}
+anneal 3 & anneal 7 & wait
+
+# 4. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
+.venv/bin/python scripts/export_weights.py runs/hp-q{1,2,3a,4,5,6,7a,8}

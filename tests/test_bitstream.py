@@ -1,5 +1,7 @@
 """compress()/decompress(): the self-describing bitstream, its defaults, and strict parsing."""
 
+import zlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -25,9 +27,14 @@ DEEP = RNG.integers(0, 65536, (5, 6), dtype=np.uint16)
 
 
 def _descriptor(data):
-    reader = _wire.Reader(data, "bitstream")
+    """(descriptor, body) of a bitstream, its CRC-32 trailer dropped."""
+    reader = _wire.Reader(data[:-4], "bitstream")
     reader.take(len(MAGIC) + 1)
     return ImageInfo.read(reader), bytes(reader.rest())
+
+
+def _with_crc(data: bytes) -> bytes:
+    return data + zlib.crc32(data).to_bytes(4, "big")
 
 
 def test_header_bytes_are_pinned():
@@ -35,16 +42,24 @@ def test_header_bytes_are_pinned():
     assert data[:21] == bytes.fromhex("5343494d4701" "03706e67" "00" "00" "01" "00000003" "00000002")
 
 
-def test_defaults_are_webp_at_quality_6():
+def test_defaults_are_learned_at_quality_6():
     info, _ = _descriptor(compress(RGB))
     assert (info.codec, info.quality, info.mode, info.size) == (DEFAULT_CODEC, DEFAULT_QUALITY, "RGB", (14, 10))
-    assert (DEFAULT_CODEC, DEFAULT_QUALITY) == ("webp", 6)
+    assert (DEFAULT_CODEC, DEFAULT_QUALITY) == ("learned", 6)
 
 
-def test_bitstream_is_magic_version_descriptor_then_body():
+def test_bitstream_is_magic_version_descriptor_body_then_crc32():
     data = compress(RGB, codec="jpeg", quality=3)
     info, body = encode_image(Image.fromarray(RGB), "jpeg", 3)
-    assert data == MAGIC + bytes([VERSION]) + info.pack() + body
+    assert data == _with_crc(MAGIC + bytes([VERSION]) + info.pack() + body)
+
+
+@pytest.mark.parametrize("position", [0, 6, 20, -30, -5, -1])
+def test_any_damaged_byte_is_caught_by_the_crc(position):
+    data = bytearray(compress(RGB, codec="learned", quality=3))
+    data[position] ^= 0x10
+    with pytest.raises(FormatError):
+        decompress(bytes(data))
 
 
 def test_sixteen_bit_images_default_to_png_and_round_trip_exactly():
@@ -93,17 +108,17 @@ def test_bad_magic_raises_format_error(data):
 
 @pytest.mark.parametrize("version", [0, 2, 255])
 def test_unknown_version_raises_format_error(version):
-    data = bytearray(compress(RGB, codec="png"))
+    data = bytearray(compress(RGB, codec="png")[:-4])
     data[len(MAGIC)] = version
     with pytest.raises(FormatError, match=f"version {version}"):
-        decompress(bytes(data))
+        decompress(_with_crc(bytes(data)))
 
 
 def test_unknown_codec_in_a_bitstream_raises_codec_error():
     info, body = _descriptor(compress(RGB, codec="png"))
     forged = ImageInfo("gif", info.mode, info.width, info.height)
     with pytest.raises(CodecError):
-        decompress(MAGIC + bytes([VERSION]) + forged.pack() + body)
+        decompress(_with_crc(MAGIC + bytes([VERSION]) + forged.pack() + body))
 
 
 @pytest.mark.parametrize("size", [(65536, 4096), (7, 10), (14, 11)])
@@ -111,7 +126,7 @@ def test_hostile_descriptor_whose_size_disagrees_with_the_body_raises_format_err
     info, body = _descriptor(compress(RGB, codec="webp"))
     forged = ImageInfo(info.codec, info.mode, *size, quality=info.quality)
     with pytest.raises(FormatError, match="descriptor says"):
-        decompress(MAGIC + bytes([VERSION]) + forged.pack() + body)
+        decompress(_with_crc(MAGIC + bytes([VERSION]) + forged.pack() + body))
 
 
 CODECS = ("png", "webp-lossless", "jpeg", "webp", "jpeg2000", "avif")
@@ -120,7 +135,7 @@ _STREAMS = [compress(RGB, codec=codec, quality=4) for codec in CODECS]
 
 @pytest.mark.parametrize("data", _STREAMS, ids=lambda data: _descriptor(data)[0].codec)
 def test_truncating_the_header_or_half_the_body_raises_format_error(data):
-    header_size = len(data) - len(_descriptor(data)[1])
+    header_size = len(data) - 4 - len(_descriptor(data)[1])
     for cut in [*range(header_size + 1), header_size + (len(data) - header_size) // 2]:
         with pytest.raises(FormatError):
             decompress(data[:cut])
@@ -128,10 +143,19 @@ def test_truncating_the_header_or_half_the_body_raises_format_error(data):
 
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(_STREAMS), st.data())
-def test_truncating_a_bitstream_anywhere_raises_format_or_codec_error_or_loses_only_trailers(data, draw):
+def test_truncating_a_bitstream_anywhere_raises_format_error(data, draw):
     cut = draw.draw(st.integers(0, len(data) - 1))
+    with pytest.raises(FormatError):
+        decompress(data[:cut])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(_STREAMS), st.data())
+def test_a_body_truncated_under_a_valid_crc_raises_format_or_codec_error_or_loses_only_trailers(data, draw):
+    info, body = _descriptor(data)
+    cut = draw.draw(st.integers(0, len(body) - 1))
     try:
-        image = decompress(data[:cut])
+        image = decompress(_with_crc(MAGIC + bytes([VERSION]) + info.pack() + body[:cut]))
     except (FormatError, CodecError):
         return
     assert (image.mode, image.size) == ("RGB", (14, 10))  # e.g. a PNG missing its IEND chunk
@@ -147,6 +171,6 @@ def test_random_bytes_raise_format_error(data):
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(_STREAMS), st.binary(max_size=200))
 def test_random_bytes_after_a_valid_header_raise_format_error(data, body):
-    header = data[: len(data) - len(_descriptor(data)[1])]
+    header = data[: len(data) - 4 - len(_descriptor(data)[1])]
     with pytest.raises(FormatError):
-        decompress(header + body)
+        decompress(_with_crc(header + body))

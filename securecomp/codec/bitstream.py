@@ -11,6 +11,7 @@ and size; the body is what the codec wrote. The container reuses :func:`encode_i
 
 from __future__ import annotations
 
+import zlib
 from numbers import Integral
 from typing import Any
 
@@ -28,7 +29,7 @@ __all__ = ["MAGIC", "VERSION", "DEFAULT_CODEC", "DEFAULT_QUALITY", "compress", "
 
 MAGIC = b"SCIMG"
 VERSION = 1
-DEFAULT_CODEC = "webp"
+DEFAULT_CODEC = "learned"
 DEFAULT_QUALITY = 6
 SIXTEEN_BIT_CODEC = "png"  # the default for "I;16" images, which no lossy codec carries
 
@@ -36,16 +37,18 @@ SIXTEEN_BIT_CODEC = "png"  # the default for "I;16" images, which no lossy codec
 def compress(image: Any, *, quality: int | None = None, codec: str | None = None) -> bytes:
     """Compress an image (PIL image, numpy array or path) into self-describing bytes.
 
-    ``quality`` is 1..8 (default 6; ignored by lossless codecs). ``codec`` defaults to "webp",
+    ``quality`` is 1..8 (default 6; ignored by lossless codecs). ``codec`` defaults to "learned",
     or "png" for 16-bit images.
     """
     picture = to_image(image)
     info, body = encode_image(picture, *resolve_codec(picture, codec, quality))
-    return MAGIC + _wire.u8(VERSION) + info.pack() + body
+    data = MAGIC + _wire.u8(VERSION) + info.pack() + body
+    return data + _wire.u32(zlib.crc32(data))
 
 
 def decompress(data: bytes) -> Image.Image:
     """The image in bytes made by :func:`compress`; malformed bytes raise :class:`FormatError`."""
+    data = _checked(data)
     reader = _wire.Reader(data, "bitstream")
     if reader.take(len(MAGIC)) != MAGIC:
         raise FormatError("not a securecomp bitstream (bad magic)")
@@ -57,8 +60,21 @@ def decompress(data: bytes) -> Image.Image:
     return decode_image(info, bytes(reader.rest()))
 
 
+def _checked(data: bytes) -> bytes:
+    """``data`` without its CRC-32 trailer, which must match: a bare bitstream has no other
+    integrity check, and an entropy-coded body can decode silently to a wrong image when damaged."""
+    if len(data) < len(MAGIC) + 5:
+        raise FormatError("bitstream is truncated")
+    if zlib.crc32(data[:-4]) != int.from_bytes(data[-4:], "big"):
+        if not bytes(data[: len(MAGIC)]) == MAGIC:
+            raise FormatError("not a securecomp bitstream (bad magic)")
+        raise FormatError("bitstream is damaged or truncated (CRC-32 mismatch)",
+                          hint="the bytes changed since compress(); a container (securecomp.encrypt) also authenticates them")
+    return data[:-4]
+
+
 def resolve_codec(image: Image.Image, codec: str | None, quality: int | None) -> tuple[str, int]:
-    """Fill in the defaults: codec "webp" ("png" for "I;16" images), quality 6."""
+    """Fill in the defaults: codec "learned" ("png" for "I;16" images), quality 6."""
     if codec is None:
         codec = SIXTEEN_BIT_CODEC if image.mode == "I;16" else DEFAULT_CODEC
     return codec, DEFAULT_QUALITY if quality is None else quality

@@ -137,7 +137,9 @@ def decoder_latents(bitstream: bytes) -> bytes:
     from . import zoo
     from .bitstream import MAGIC
 
-    r = _wire.Reader(bitstream, "bitstream")
+    from .bitstream import _checked
+
+    r = _wire.Reader(_checked(bitstream), "bitstream")
     r.take(len(MAGIC) + 1)
     info = ImageInfo.read(r)
     model = zoo.load(info.model, info.quality)
