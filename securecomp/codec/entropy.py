@@ -60,6 +60,14 @@ class _TableModule(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 
+def _noise_or_round(x: Tensor, offset: Tensor, training: bool) -> Tensor:
+    """Additive uniform noise in [-0.5, 0.5) when training (a differentiable proxy), else rounding
+    to the integer grid shifted by ``offset`` (medians or means)."""
+    if training:
+        return x + torch.empty_like(x).uniform_(-0.5, 0.5)
+    return torch.round(x - offset) + offset
+
+
 def _at_least_float32(x: Tensor) -> Tensor:
     return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
@@ -133,10 +141,7 @@ class EntropyBottleneck(_TableModule):
         """
         training = self.training if training is None else training
         x = _at_least_float32(x)
-        if training:
-            x_hat = x + torch.empty_like(x).uniform_(-0.5, 0.5)
-        else:
-            x_hat = torch.round(x - self._broadcast(self.medians, x)) + self._broadcast(self.medians, x)
+        x_hat = _noise_or_round(x, self._broadcast(self.medians, x), training)
         values = x_hat.transpose(0, 1).reshape(self.channels, 1, -1)
         likelihood = self._likelihood(values).reshape(x_hat.transpose(0, 1).shape).transpose(0, 1)
         return x_hat, lower_bound(likelihood, self.likelihood_bound)
@@ -251,11 +256,7 @@ class GaussianConditional(_TableModule):
         """
         training = self.training if training is None else training
         y = _at_least_float32(y)
-        if training:
-            y_hat = y + torch.empty_like(y).uniform_(-0.5, 0.5)
-        else:
-            offset = means if means is not None else torch.zeros_like(y)
-            y_hat = torch.round(y - offset) + offset
+        y_hat = _noise_or_round(y, means if means is not None else torch.zeros_like(y), training)
         return y_hat, lower_bound(self.likelihood(y_hat, scales, means), self.likelihood_bound)
 
     def quantize(self, y: Tensor, means: Tensor | None = None) -> Tensor:
