@@ -66,7 +66,7 @@ def _checked(data: bytes) -> bytes:
     if len(data) < len(MAGIC) + 5:
         raise FormatError("bitstream is truncated")
     if zlib.crc32(data[:-4]) != int.from_bytes(data[-4:], "big"):
-        if not bytes(data[: len(MAGIC)]) == MAGIC:
+        if bytes(data[: len(MAGIC)]) != MAGIC:
             raise FormatError("not a securecomp bitstream (bad magic)")
         raise FormatError("bitstream is damaged or truncated (CRC-32 mismatch)",
                           hint="the bytes changed since compress(); a container (securecomp.encrypt) also authenticates them")
