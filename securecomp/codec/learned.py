@@ -98,11 +98,8 @@ class LearnedCodec:
 
         model = zoo.load(self.model, info.quality)
         r = _wire.Reader(body, "learned body")
-        if r.u8() != VERSION:
-            raise FormatError("learned body: unknown version")
         rgb = np.empty((info.height, info.width, 3), np.uint8)
-        for top, left, h, w in _tiles(info.width, info.height):
-            strings, shape = _read_tile(r, self._latent_size(model, h, w))
+        for (top, left, h, w), strings, shape in _coded_tiles(r, model, info):
             rgb[top : top + h, left : left + w] = self._decode_tile(model, strings, shape, h, w)
         image = Image.fromarray(rgb, "RGB")
         if info.mode == "RGBA":
@@ -143,13 +140,17 @@ def decoder_latents(bitstream: bytes) -> bytes:
     r.take(len(MAGIC) + 1)
     info = ImageInfo.read(r)
     model = zoo.load(info.model, info.quality)
-    r.u8()
-    latents = []
     with _inference():
-        for _, _, h, w in _tiles(info.width, info.height):
-            strings, shape = _read_tile(r, LearnedCodec._latent_size(model, h, w))
-            latents.append(model.decompress_latents(strings, shape).numpy().astype("<f4").tobytes())
-    return b"".join(latents)
+        return b"".join(model.decompress_latents(strings, shape).numpy().astype("<f4").tobytes()
+                        for _, strings, shape in _coded_tiles(r, model, info))
+
+
+def _coded_tiles(r: _wire.Reader, model, info: ImageInfo):
+    """Walk a learned body after its version byte: (tile, latent strings, latent shape) per tile."""
+    if r.u8() != VERSION:
+        raise FormatError("learned body: unknown version")
+    for tile in _tiles(info.width, info.height):
+        yield (tile, *_read_tile(r, LearnedCodec._latent_size(model, tile[2], tile[3])))
 
 
 def _inference():

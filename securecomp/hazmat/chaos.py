@@ -103,6 +103,7 @@ def keystream(x0: np.ndarray, r: np.ndarray, n_words: int) -> np.ndarray:
 @dataclass(frozen=True)
 class _Round:
     multipliers: tuple[np.uint64, np.uint64, np.uint64, np.uint64]   # odd
+    inverses: tuple[np.uint64, np.uint64]                            # of m1, m2 mod 2**64
     constant: np.uint64
     permutation: np.ndarray | None                                  # of 256-byte blocks
 
@@ -125,7 +126,8 @@ def _schedule(key: bytes, nonce: bytes, n_bytes: int) -> _Schedule:
         constant = raw[5 * i + 4]
         sort_keys = (stream[:blocks] * m[0]) ^ constant
         permutation = np.argsort(sort_keys, kind="stable") if blocks > 1 else None
-        rounds.append(_Round(m, constant, permutation))
+        inverses = tuple(np.uint64(pow(int(v), -1, 1 << 64)) for v in m[:2])
+        rounds.append(_Round(m, inverses, constant, permutation))
     return _Schedule(stream, tuple(rounds))
 
 
@@ -136,11 +138,12 @@ def _mix(w: np.ndarray, a: np.uint64, b: np.uint64, scratch: np.ndarray) -> None
         np.bitwise_xor(w, scratch, out=w)
 
 
-def _unmix(w: np.ndarray, a: np.uint64, b: np.uint64, scratch: np.ndarray) -> None:
-    for multiplier in (b, a):
+def _unmix(w: np.ndarray, a_inverse: np.uint64, b_inverse: np.uint64, scratch: np.ndarray) -> None:
+    """Inverse of ``_mix(w, a, b)``, given the inverses of a and b mod 2**64."""
+    for inverse in (b_inverse, a_inverse):
         np.right_shift(w, _S32, out=scratch)
         np.bitwise_xor(w, scratch, out=w)
-        np.multiply(w, np.uint64(pow(int(multiplier), -1, 1 << 64)), out=w)
+        np.multiply(w, inverse, out=w)
 
 
 def _tail_mix(v: int, bits: int, rnd: _Round, inverse: bool = False) -> int:
@@ -206,7 +209,7 @@ def _encrypt_round(w: np.ndarray, v: int, bits: int, s: _Schedule, rnd: _Round) 
 
 
 def _decrypt_round(w: np.ndarray, v: int, bits: int, s: _Schedule, rnd: _Round) -> int:
-    m1, m2, _, _ = rnd.multipliers
+    m1, m2 = rnd.inverses
     scratch = np.empty(CHUNK_WORDS, _WORD)
     for a, b in _chunks(w.size):                     # undo 7, 6 (ascending: w[b] still a sum)
         seg, after = w[a:b], (w[b] if b < w.size else np.uint64(0))
