@@ -131,3 +131,28 @@ def test_reencoding_the_golden_images_reproduces_the_bitstream(vector):
 def test_learned_codec_object_describes_itself():
     codec = get_codec("learned")
     assert codec.model == DEFAULT_MODEL and not codec.lossless and codec.modes == {"L", "RGB", "RGBA"}
+
+
+@pytest.mark.parametrize("model_id", ["bmshj2018-factorized", "bmshj2018-hyperprior", "bandara2020-sae"])
+def test_every_architecture_codes_through_the_tiled_body(monkeypatch, model_id):
+    """Tile headers carry the deepest latent's size, which depends on the model's downsampling."""
+    from securecomp.codec.info import ImageInfo
+    from securecomp.codec.learned import LearnedCodec
+    from test_learned_engine import SMALL, spread
+
+    model = spread(SMALL[model_id]())
+    monkeypatch.setattr(zoo, "load", lambda *_: model)
+    codec, image = LearnedCodec(model_id, codec_id=model_id), _astronaut(TILE + 7, 45)
+    body = codec.compress(image, 3)
+    out = codec.decompress(body, ImageInfo(model_id, "RGB", image.width, image.height, 3, model_id))
+    assert out.size == image.size
+    with pytest.raises(FormatError, match="tile header"):
+        codec.decompress(body, ImageInfo(model_id, "RGB", image.width, image.height + 64, 3, model_id))
+
+
+@pytest.mark.parametrize("model_id", [m for m in zoo.manifest() if m != DEFAULT_MODEL])
+def test_other_shipped_models_are_codecs_under_their_own_id(model_id):
+    image = _astronaut(97, 45)
+    bits = securecomp.compress(image, codec=model_id, quality=zoo.qualities(model_id)[-1])
+    assert get_codec(model_id).model == model_id
+    assert _psnr(image, securecomp.decompress(bits)) > 18

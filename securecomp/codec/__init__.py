@@ -1,7 +1,8 @@
 """Codec registry: codec ids -> codec objects (see :mod:`securecomp.codec.base` for the protocol).
 
 The classical Pillow codecs (png, webp-lossless, jpeg, webp, jpeg2000, avif) are registered on
-import; other codecs (the learned one) call :func:`register` from their own module.
+import, then the learned codec: "learned" (the default model) and every other model shipped in
+the zoo as a codec named by its model id.
 """
 
 from __future__ import annotations
@@ -50,9 +51,13 @@ def _register_classical() -> None:
 
     for codec in classical.CODECS:
         register(codec)
-    from .learned import LearnedCodec
+    from . import zoo
+    from .learned import DEFAULT_MODEL, LearnedCodec
 
-    register(LearnedCodec())
+    register(LearnedCodec())          # "learned": the default model
+    for model_id in zoo.manifest():   # other shipped models under their own ids (`securecomp bench`)
+        if model_id != DEFAULT_MODEL:
+            register(LearnedCodec(model_id, codec_id=model_id))
 
 
 _register_classical()

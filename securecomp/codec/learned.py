@@ -69,7 +69,7 @@ class LearnedCodec:
 
     @staticmethod
     def _latent_size(model, tile_h: int, tile_w: int) -> tuple[int, int]:
-        factor = 64 if hasattr(model, "h_a") else 16
+        factor = model.downsampling
         return (-(-tile_h // PAD) * PAD // factor, -(-tile_w // PAD) * PAD // factor)
 
     def compress(self, image: Image.Image, quality: int) -> bytes:

@@ -74,6 +74,8 @@ def synthesis_transform(N: int, M: int) -> nn.Sequential:
 class _SingleLatentModel(CompressionModel):
     """Coding for models with one latent y under an EntropyBottleneck (needs g_a, g_s, M)."""
 
+    downsampling = 16     # image side / side of the coded latent
+
     def forward(self, x: Tensor) -> dict:
         y_hat, y_likelihoods = self.entropy_bottleneck(self.g_a(x))
         return {"x_hat": self.g_s(y_hat), "likelihoods": {"y": y_likelihoods}}
@@ -109,6 +111,8 @@ class ScaleHyperprior(CompressionModel):
     (:meth:`GaussianConditional.build_indexes_fixed`): no floating-point rounding can make the
     decoder pick another table than the encoder, whatever the machine, threads or device.
     """
+
+    downsampling = 64     # image side / side of z, the deepest coded latent
 
     def __init__(self, N: int = 128, M: int = 192):
         super().__init__()
@@ -161,7 +165,7 @@ class BlockAutoencoder(_SingleLatentModel):
     convolutions, so each block is coded independently of its neighbours.
     """
 
-    block = 8
+    block = downsampling = 8
 
     def __init__(self, hidden: int = 512, latent: int = 64):
         super().__init__()

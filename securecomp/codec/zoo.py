@@ -12,11 +12,14 @@ import io
 import json
 from functools import lru_cache
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from ..errors import CodecError
-from .models import CompressionModel, model_for
+
+if TYPE_CHECKING:       # torch is imported when a model is loaded, not with the package
+    import torch
+
+    from .models import CompressionModel
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 MANIFEST = WEIGHTS / "manifest.json"
@@ -45,6 +48,10 @@ def load(model_id: str, quality: int) -> CompressionModel:
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise CodecError(f"weights file {entry['file']} fails its SHA-256 check",
                          hint="the installation is damaged; reinstall securecomp")
+    import torch
+
+    from .models import model_for
+
     model = model_for(model_id, quality)
     model.load_state_dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True))
     return model.eval()
@@ -59,6 +66,10 @@ def _shipping_state(model: CompressionModel) -> dict[str, torch.Tensor]:
 
 def export(checkpoint: str | Path, model_id: str, quality: int, *, record: dict) -> Path:
     """Turn a training checkpoint into a shipped weights file and its manifest entry."""
+    import torch
+
+    from .models import model_for
+
     model = model_for(model_id, quality)
     model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=False)["model"])
     with torch.no_grad():
