@@ -22,20 +22,35 @@ from securecomp.codec.train import LAMBDAS  # noqa: E402
 
 
 def run_record(run: Path) -> dict:
+    config, wall, val = _run_log(run)
+    lineage = _lineage(run)
+    return {"lambda": LAMBDAS[config["quality"]], "steps": lineage[-1][1], "total_steps": sum(s for _, s, _ in lineage),
+            "init": " → ".join(name for name, _, _ in lineage[:-1]) or "scratch", "data": config["data"],
+            "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
+            "hardware": f"{_cpu_name()}, 1 thread ({config.get('device_used', 'cpu')})",
+            "wall_minutes": wall / 60, "total_wall_minutes": sum(w for _, _, w in lineage) / 60,
+            "val_psnr": val[-1]["psnr"] if val else float("nan"),
+            "val_bpp": val[-1]["bpp"] if val else float("nan")}
+
+
+def _run_log(run: Path) -> tuple[dict, float, list[dict]]:
+    """A run's last config (with the device it used), its wall seconds over all sessions, its validations."""
     events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     starts = [e for e in events if e["event"] == "start"]
-    config = starts[-1]["config"]
+    config = starts[-1]["config"] | {"device_used": starts[-1]["device"]}
     wall = sum(later["time"] - start["time"] for start, later in _sessions(events))
-    val = [e for e in events if e["event"] == "val"]
-    init = config.get("init")
-    steps = torch.load(run / "checkpoint.pt", weights_only=False)["step"]
-    inherited = torch.load(init, weights_only=False)["step"] if init else 0
-    return {"lambda": LAMBDAS[config["quality"]], "steps": steps, "total_steps": steps + inherited,
-            "init": Path(init).parent.name if init else "scratch", "data": config["data"],
-            "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
-            "hardware": f"{_cpu_name()}, 1 thread ({starts[-1]['device']})",
-            "wall_minutes": wall / 60, "val_psnr": val[-1]["psnr"] if val else float("nan"),
-            "val_bpp": val[-1]["bpp"] if val else float("nan")}
+    return config, wall, [e for e in events if e["event"] == "val"]
+
+
+def _lineage(run: Path) -> list[tuple[str, int, float]]:
+    """(run name, its steps, its wall seconds) from the run trained from scratch down to ``run``."""
+    chain = []
+    while True:
+        config, wall, _ = _run_log(run)
+        chain.append((run.name, torch.load(run / "checkpoint.pt", weights_only=False)["step"], wall))
+        if not config.get("init"):
+            return chain[::-1]
+        run = Path(config["init"]).parent
 
 
 def _cpu_name() -> str:

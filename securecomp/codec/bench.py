@@ -20,6 +20,7 @@ from . import get_codec
 from .bitstream import compress, decompress
 
 ANCHORS = ("jpeg", "jpeg2000", "webp", "avif")
+MS_SSIM_MIN_SIDE = 161      # five scales of an 11-pixel window
 # CompressAI's published Kodak points (bpp, dB), GUIDE §5.
 PUBLISHED = {
     "compressai bmshj2018-factorized": [(0.123, 26.91), (0.288, 29.62), (0.440, 31.28), (0.648, 32.96),
@@ -52,7 +53,7 @@ def measure(image: Image.Image, codec: str, quality: int) -> dict[str, float]:
     row = {"bytes": len(data), "bpp": 8 * len(data) / (image.width * image.height),
            "psnr": psnr_rgb(reference, test), "encode_s": middle - start, "decode_s": end - middle}
     ms_ssim = _ms_ssim()
-    if ms_ssim is not None:
+    if ms_ssim is not None and min(image.size) >= MS_SSIM_MIN_SIDE:
         row["ms_ssim"] = float(ms_ssim(reference, test, data_range=255, channel_axis=-1))
     return row
 
@@ -88,25 +89,34 @@ def run(images: list[Path], codecs: list[str], qualities: list[int], progress: b
     """Every codec × quality × image; returns per-quality means and BD-rates against the anchors."""
     from tqdm import tqdm
 
-    for codec in codecs:
-        get_codec(codec)
+    plan = {codec: _qualities(codec, qualities) for codec in codecs}
     results: dict[str, list[dict]] = {c: [] for c in codecs}
-    with tqdm(total=len(codecs) * len(qualities) * len(images), disable=not progress) as bar:
+    with tqdm(total=sum(map(len, plan.values())) * len(images), disable=not progress) as bar:
         for codec in codecs:
-            for quality in qualities:
+            for quality in plan[codec]:
                 rows = []
                 for path in images:
                     with Image.open(path) as im:
                         rows.append(measure(im.convert("RGB"), codec, quality))
                     bar.update(1)
                 results[codec].append(_mean(rows) | {"quality": quality})
-                if get_codec(codec).lossless:
-                    break
     return {"images": [p.name for p in images], "results": results, "bd_rate": bd_table(results)}
 
 
+def _qualities(codec_id: str, wanted: list[int]) -> list[int]:
+    """The wanted qualities a codec has: a learned model only those that ship, a lossless codec one."""
+    codec = get_codec(codec_id)
+    shipped = codec.shipped_qualities() if hasattr(codec, "shipped_qualities") else wanted
+    available = [q for q in wanted if q in shipped]
+    if not available:
+        raise ParameterError(f"{codec_id} has none of the qualities {wanted} (it has {shipped})",
+                             hint="pick other --qualities")
+    return available[:1] if codec.lossless else available
+
+
 def _mean(rows: list[dict]) -> dict:
-    return {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
+    """Per-key means over the keys every row has (MS-SSIM is left out if one image is too small)."""
+    return {key: float(np.mean([r[key] for r in rows])) for key in rows[0] if all(key in r for r in rows)}
 
 
 def bd_table(results: dict[str, list[dict]]) -> dict[str, dict[str, float | None]]:

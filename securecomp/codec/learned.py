@@ -67,6 +67,11 @@ class LearnedCodec:
     def __init__(self, model_id: str = DEFAULT_MODEL, codec_id: str = "learned") -> None:
         self.id, self.model = codec_id, model_id
 
+    def shipped_qualities(self) -> list[int]:
+        from . import zoo
+
+        return zoo.qualities(self.model)
+
     @staticmethod
     def _latent_size(model, tile_h: int, tile_w: int) -> tuple[int, int]:
         factor = model.downsampling
