@@ -24,15 +24,23 @@ KODAK = ROOT.parent / "shared" / "datasets" / "kodak"
 
 
 def training_rows() -> list[str]:
-    rows = ["| quality | λ | N/M | params | steps (with its start) | started from | hardware | wall time | val PSNR / bpp |",
-            "|---|---|---|---|---|---|---|---|---|"]
-    for quality, entry in sorted(zoo.manifest().get(DEFAULT_MODEL, {}).items(), key=lambda kv: int(kv[0])):
-        model = model_for(DEFAULT_MODEL, int(quality))
-        params = sum(p.numel() for p in model.parameters())
-        rows.append(f"| {quality} | {entry['lambda']} | {model.N}/{model.M} | {params / 1e6:.2f} M | {entry['steps']} ({entry['total_steps']}) "
-                    f"| {entry['init']} | {entry['hardware']} | {entry['wall_minutes']:.0f} min "
-                    f"| {entry['val_psnr']:.2f} dB / {entry['val_bpp']:.3f} |")
+    rows = ["| model | quality | λ | width | params | steps: this run (all) | started from | hardware "
+            "| wall time: this run (all) | val PSNR / bpp |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for model_id, entries in zoo.manifest().items():
+        for quality, entry in sorted(entries.items(), key=lambda kv: int(kv[0])):
+            model = model_for(model_id, int(quality))
+            params = sum(p.numel() for p in model.parameters())
+            total_wall = entry.get("total_wall_minutes", entry["wall_minutes"])
+            rows.append(f"| {model_id} | {quality} | {entry['lambda']} | {_width(model)} | {params / 1e6:.2f} M "
+                        f"| {entry['steps']} ({entry['total_steps']}) | {entry['init']} | {entry['hardware']} "
+                        f"| {entry['wall_minutes']:.0f} min ({total_wall:.0f} min) "
+                        f"| {entry['val_psnr']:.2f} dB / {entry['val_bpp']:.3f} |")
     return rows
+
+
+def _width(model) -> str:
+    """N/M for the convolutional models, hidden/latent for the block MLP."""
+    return f"{model.N}/{model.M}" if hasattr(model, "N") else f"{model.g_a[1].out_channels}/{model.M}"
 
 
 def rd_rows(summary: dict) -> list[str]:
@@ -49,9 +57,16 @@ def bd_rows(summary: dict) -> list[str]:
     anchors = [a for a in bench.ANCHORS if a in summary["results"]]
     rows = ["| codec | " + " | ".join(f"vs {a}" for a in anchors) + " |", "|---" * (len(anchors) + 1) + "|"]
     for codec, table in summary["bd_rate"].items():
-        cells = [("–" if table.get(a) is None else f"{table[a]:+.1f} %") for a in anchors]
+        cells = [_percent(table.get(a)) for a in anchors]
         rows.append(f"| {codec} | " + " | ".join(cells) + " |")
+    for name, points in bench.PUBLISHED.items():      # published curves against our anchor runs
+        cells = [_percent(bench.bd_rate(bench.curve(summary["results"][a]), points)) for a in anchors]
+        rows.append(f"| {name} (published) | " + " | ".join(cells) + " |")
     return rows
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.1f} %"
 
 
 def card(summary: dict, plot_name: str) -> str:
@@ -85,7 +100,8 @@ def main() -> None:
     if args.results:
         summary = merge([json.loads(Path(p).read_text()) for p in args.results])
     else:
-        summary = bench.run(bench.dataset_images(args.dataset), ["learned", *bench.ANCHORS], list(range(1, 9)))
+        learned = ["learned", *(m for m in zoo.manifest() if m != DEFAULT_MODEL)]
+        summary = bench.run(bench.dataset_images(args.dataset), [*learned, *bench.ANCHORS], list(range(1, 9)))
     bench.write(summary, results)
     bench.plot(summary, DOCS / "codec-rd.png")
     (DOCS / "codec.md").write_text(card(summary, "codec-rd.png"))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The CPU recipe behind the shipped bmshj2018-hyperprior weights (docs/codec.md), one thread per run,
-# two runs at a time on a 2-core machine. The step counts are what the session's time allowed
-# (the base runs were stopped by time at these steps); with more time, raise them, or continue a
-# run: `securecomp train ... --resume runs/hp-qQ/checkpoint.pt --steps MORE`.
+# The CPU recipe behind the shipped weights (docs/codec.md): one thread per run, two runs at a time
+# on a 2-core machine. The step counts are what the sessions' time allowed; with more time, raise
+# them, or continue a run: `securecomp train ... --resume runs/RUN/checkpoint.pt --steps MORE`.
+# Each stage starts from the previous stage's checkpoint (--init), so stages can be run one by one:
+#   scripts/train_cpu.sh [base|anneal|continue|tune|sae|export]...   (default: all, in this order)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/datasets}
@@ -10,29 +11,61 @@ mkdir -p runs
 
 train() {
     OMP_NUM_THREADS=1 .venv/bin/securecomp train --data "$DATA/train" --val "$DATA/val" \
-        --model bmshj2018-hyperprior --crop 128 --batch-size 8 --checkpoint-minutes 3 "$@"
+        --crop 128 --batch-size 8 --checkpoint-minutes 3 "$@"
 }
+hyperprior() { train --model bmshj2018-hyperprior "$@"; }
+# run NAME ARGS...: one training run into runs/NAME, its progress bar in runs/NAME.out
+run() { local name=$1; shift; hyperprior "$@" --out "runs/$name" > "runs/$name.out" 2>&1; }
 
-# 1. Two runs from scratch: quality 3 (N/M 96/144) and quality 7 (N/M 112/160).
-train --quality 3 --lr 3e-4 --steps "${Q3_STEPS:-4661}" --val-every 400 --out runs/hp-q3 > runs/hp-q3.out 2>&1 &
-train --quality 7 --lr 3e-4 --steps "${Q7_STEPS:-3505}" --val-every 400 --out runs/hp-q7 > runs/hp-q7.out 2>&1 &
-wait
-
-# 2. Fine-tune the other qualities from the base run of the same width, two at a time.
-tune() {
-    train --quality "$1" --lr 1e-4 --steps "$3" --val-every 500 --init "runs/hp-q$2/checkpoint.pt" \
-        --out "runs/hp-q$1" > "runs/hp-q$1.out" 2>&1
+# 1. Session 1: two runs from scratch, quality 3 (N/M 96/144) and quality 7 (N/M 112/160).
+base() {
+    run hp-q3 --quality 3 --lr 3e-4 --steps 4661 --val-every 400 &
+    run hp-q7 --quality 7 --lr 3e-4 --steps 3505 --val-every 400 &
+    wait
 }
-tune 1 3 1000 & tune 6 7 900 & wait
-tune 2 3 1000 & tune 8 7 900 & wait
-tune 4 3 1000 & tune 5 3 1000 & wait
-
-# 3. Anneal the two base runs at the fine-tuning learning rate (they ship as qualities 3 and 7).
+# 2. Session 1: both at the fine-tuning learning rate (session 1 shipped these with fine-tunes of them).
 anneal() {
-    train --quality "$1" --lr 1e-4 --steps 700 --val-every 350 --init "runs/hp-q$1/checkpoint.pt" \
-        --out "runs/hp-q$1a" > "runs/hp-q$1a.out" 2>&1
+    run hp-q3a --quality 3 --lr 1e-4 --steps 700 --val-every 350 --init runs/hp-q3/checkpoint.pt &
+    run hp-q7a --quality 7 --lr 1e-4 --steps 700 --val-every 350 --init runs/hp-q7/checkpoint.pt &
+    wait
 }
-anneal 3 & anneal 7 & wait
+# 3. Session 2: continue both bases at lr 3e-4 (the validation PSNR was still rising ~0.5 dB per 400 steps).
+continue_() {
+    run hp2-q3 --quality 3 --lr 3e-4 --steps "${Q3_STEPS:-9000}" --val-every 1000 --init runs/hp-q3a/checkpoint.pt &
+    run hp2-q7 --quality 7 --lr 3e-4 --steps "${Q7_STEPS:-9000}" --val-every 1000 --init runs/hp-q7a/checkpoint.pt &
+    wait
+}
+# 4. Session 2: each quality from the continued base of its width at lr 1e-4 (the bases' own
+#    quality too, as an anneal), one chain per width.
+tune_chain() {
+    local base=$1; shift
+    for quality in "$@"; do
+        run "hp2-q$quality-t" --quality "$quality" --lr 1e-4 --steps "${TUNE_STEPS:-800}" --val-every 400 \
+            --init "runs/$base/checkpoint.pt"
+    done
+}
+tune() { tune_chain hp2-q3 3 1 2 4 5 & tune_chain hp2-q7 7 6 8 & wait; }
+# 5. The seed's block-MLP autoencoder (bandara2020-sae) as a benchmark row: quality 4 from scratch,
+#    then qualities 2, 4, 6, 8 from it.
+sae() {
+    train --model bandara2020-sae --quality 4 --lr 1e-3 --steps 2500 --val-every 500 --out runs/sae-q4 > runs/sae-q4.out 2>&1
+    for quality in 4 2 6 8; do
+        train --model bandara2020-sae --quality "$quality" --lr 3e-4 --steps 1200 --val-every 600 \
+            --init runs/sae-q4/checkpoint.pt --out "runs/sae-q$quality-t" > "runs/sae-q$quality-t.out" 2>&1
+    done
+}
+# 6. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
+export_() {
+    .venv/bin/python scripts/export_weights.py runs/hp2-q{1,2,3,4,5,6,7,8}-t runs/sae-q{2,4,6,8}-t
+}
 
-# 4. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
-.venv/bin/python scripts/export_weights.py runs/hp-q{1,2,3a,4,5,6,7a,8}
+for stage in "${@:-base anneal continue tune sae export}"; do
+    for s in $stage; do
+        case $s in
+            base|anneal|tune|sae) $s ;;
+            continue) continue_ ;;
+            export) export_ ;;
+            *) echo "unknown stage $s" >&2; exit 2 ;;
+        esac
+    done
+done
