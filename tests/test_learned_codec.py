@@ -156,3 +156,32 @@ def test_other_shipped_models_are_codecs_under_their_own_id(model_id):
     bits = securecomp.compress(image, codec=model_id, quality=zoo.qualities(model_id)[-1])
     assert get_codec(model_id).model == model_id
     assert _psnr(image, securecomp.decompress(bits)) > 18
+
+
+def test_an_unusable_device_setting_is_a_clear_error(monkeypatch):
+    from securecomp.errors import ParameterError
+
+    monkeypatch.setenv("SECURECOMP_DEVICE", "tpu")
+    with pytest.raises(ParameterError, match="unknown device"):
+        securecomp.compress(_astronaut(64, 64))
+    if not torch.cuda.is_available():
+        monkeypatch.setenv("SECURECOMP_DEVICE", "cuda")
+        with pytest.raises(ParameterError, match="no CUDA device"):
+            securecomp.compress(_astronaut(64, 64))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_encoded_bitstreams_decode_on_the_cpu(monkeypatch):
+    image = _astronaut(TILE + 40, 200)
+    quality = SHIPPED[len(SHIPPED) // 2]
+    monkeypatch.setenv("SECURECOMP_DEVICE", "cuda")
+    on_gpu = securecomp.compress(image, codec="learned", quality=quality)
+    monkeypatch.setenv("SECURECOMP_DEVICE", "cpu")
+    on_cpu = securecomp.compress(image, codec="learned", quality=quality)
+    decoded = securecomp.decompress(on_gpu)
+    assert decoded.size == image.size and _psnr(image, decoded) > 20
+    gpu_latents, cpu_latents = (np.frombuffer(decoder_latents(b), "<f4") for b in (on_gpu, on_cpu))
+    assert gpu_latents.shape == cpu_latents.shape and np.mean(gpu_latents != cpu_latents) < 0.002
+    monkeypatch.setenv("SECURECOMP_DEVICE", "cuda")
+    decoded_on_gpu = np.asarray(securecomp.decompress(on_gpu), dtype=int)
+    assert np.abs(decoded_on_gpu - np.asarray(decoded, dtype=int)).max() <= 2

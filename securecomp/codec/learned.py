@@ -13,6 +13,8 @@ losslessly with PNG beside it. Body layout (all integers big-endian)::
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from PIL import Image
 
@@ -88,11 +90,13 @@ class LearnedCodec:
     def _compress(self, image: Image.Image, quality: int) -> bytes:
         from . import zoo
 
-        model = zoo.load(self.model, quality)
+        device = zoo.pick_device(_device_name())
+        model = zoo.load(self.model, quality, str(device))
         rgb = np.asarray(image.convert("RGB"))
         parts = [bytes([VERSION])]
         for top, left, h, w in _tiles(image.width, image.height):
-            parts.append(_pack_tile(model.compress(_to_tensor(rgb[top : top + h, left : left + w]))))
+            tile = _to_tensor(rgb[top : top + h, left : left + w]).to(device)
+            parts.append(_pack_tile(model.compress(tile)))
         if image.mode == "RGBA":
             alpha = get_codec("png").compress(image.getchannel("A"), 1)
             parts += [_wire.u32(len(alpha)), alpha]
@@ -101,7 +105,7 @@ class LearnedCodec:
     def _decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
         from . import zoo
 
-        model = zoo.load(self.model, info.quality)
+        model = zoo.load(self.model, info.quality, str(zoo.pick_device(_device_name())))
         r = _wire.Reader(body, "learned body")
         rgb = np.empty((info.height, info.width, 3), np.uint8)
         for (top, left, h, w), strings, shape in _coded_tiles(r, model, info):
@@ -122,7 +126,7 @@ class LearnedCodec:
         except ValueError as exc:
             raise FormatError(f"learned body: corrupt latent stream ({exc})") from None
         pixels = x_hat[0, :, :h, :w].mul(255.0).round_().clamp_(0, 255)
-        return pixels.permute(1, 2, 0).numpy().astype(np.uint8)
+        return pixels.permute(1, 2, 0).cpu().numpy().astype(np.uint8)
 
     @staticmethod
     def _alpha(r: _wire.Reader, info: ImageInfo) -> Image.Image:
@@ -137,9 +141,7 @@ def decoder_latents(bitstream: bytes) -> bytes:
     golden tests pin them (the pixels pass through float convolutions and may differ in rounding).
     """
     from . import zoo
-    from .bitstream import MAGIC
-
-    from .bitstream import _checked
+    from .bitstream import MAGIC, _checked
 
     r = _wire.Reader(_checked(bitstream), "bitstream")
     r.take(len(MAGIC) + 1)
@@ -156,6 +158,13 @@ def _coded_tiles(r: _wire.Reader, model, info: ImageInfo):
         raise FormatError("learned body: unknown version")
     for tile in _tiles(info.width, info.height):
         yield (tile, *_read_tile(r, LearnedCodec._latent_size(model, tile[2], tile[3])))
+
+
+def _device_name() -> str:
+    """Where the transforms run: SECURECOMP_DEVICE (cpu, cuda or auto; default cpu). The bitstream
+    does not depend on it: the decoder derives its tables from integers only, so a GPU-encoded
+    image decodes on a CPU and the other way round."""
+    return os.environ.get("SECURECOMP_DEVICE", "cpu")
 
 
 def _inference():

@@ -21,6 +21,7 @@ import torch
 from PIL import Image
 
 from ..errors import ParameterError
+from . import zoo
 
 LAMBDAS = {1: 0.0018, 2: 0.0035, 3: 0.0067, 4: 0.0130, 5: 0.0250, 6: 0.0483, 7: 0.0932, 8: 0.1800}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
@@ -88,14 +89,6 @@ def rate_distortion(out: dict, x: torch.Tensor, lmbda: float) -> dict[str, torch
             "psnr": -10 * torch.log10(mse.clamp_min(1e-10))}
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ParameterError("--device cuda was asked for, but no CUDA device is available")
-    return torch.device(name)
-
-
 @torch.no_grad()
 def validate(model, images: list[torch.Tensor], lmbda: float, device: torch.device) -> dict[str, float]:
     model.eval()
@@ -107,6 +100,19 @@ def validate(model, images: list[torch.Tensor], lmbda: float, device: torch.devi
             totals[name] = totals.get(name, 0.0) + float(value) / len(images)
     model.train()
     return totals
+
+
+def _check(config: TrainConfig) -> None:
+    from .models import MODELS
+
+    if config.quality not in LAMBDAS:
+        raise ParameterError(f"quality must be 1..8, got {config.quality}")
+    if config.model not in MODELS:
+        raise ParameterError(f"unknown model {config.model!r}", hint=f"models: {', '.join(MODELS)}")
+    if config.crop <= 0 or config.crop % 64:
+        raise ParameterError(f"--crop must be a positive multiple of 64, got {config.crop}")
+    if min(config.steps, config.batch_size, config.val_every) <= 0 or config.lr <= 0:
+        raise ParameterError("--steps, --batch-size, --val-every and --lr must be positive")
 
 
 def _raise_interrupt(signum, frame) -> None:
@@ -127,9 +133,8 @@ class Trainer:
     def __init__(self, config: TrainConfig) -> None:
         from .models import model_for, parameter_groups
 
-        if config.quality not in LAMBDAS:
-            raise ParameterError(f"quality must be 1..8, got {config.quality}")
-        self.config, self.device = config, pick_device(config.device)
+        _check(config)
+        self.config, self.device = config, zoo.pick_device(config.device)
         torch.manual_seed(config.seed)
         self.rng = random.Random(config.seed)
         self.model = model_for(config.model, config.quality).to(self.device)
@@ -140,6 +145,9 @@ class Trainer:
         self.run = Path(config.out)
         self.run.mkdir(parents=True, exist_ok=True)
         self.train_images = load_images(image_files(config.data), config.crop)
+        if not self.train_images:
+            raise ParameterError(f"no training image under {config.data} is at least {config.crop} px on each side",
+                                 hint="use a smaller --crop (a multiple of 64) or larger images")
         self.val_images = load_images(image_files(config.val), 64) if config.val else []
         if config.init:
             self.model.load_state_dict(torch.load(config.init, map_location=self.device)["model"])
@@ -148,6 +156,10 @@ class Trainer:
 
     def _load(self, path: str) -> None:
         state = torch.load(path, map_location=self.device)
+        saved = state["config"]
+        if (saved["model"], saved["quality"]) != (self.config.model, self.config.quality):
+            raise ParameterError(f"{path} is a {saved['model']} quality {saved['quality']} run",
+                                 hint="resume with the same --model and --quality, or use --init to fine-tune")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.aux_optimizer.load_state_dict(state["aux_optimizer"])

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import CodecError
+from ..errors import CodecError, ParameterError
 
 if TYPE_CHECKING:       # torch is imported when a model is loaded, not with the package
     import torch
@@ -36,9 +36,23 @@ def qualities(model_id: str) -> list[int]:
     return sorted(int(q) for q in manifest().get(model_id, {}))
 
 
+def pick_device(name: str = "auto") -> torch.device:
+    """"auto" (CUDA where present, else the CPU), "cpu" or "cuda"."""
+    import torch
+
+    if name not in ("auto", "cpu", "cuda"):
+        raise ParameterError(f"unknown device {name!r}", hint="use auto, cpu or cuda")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ParameterError("device cuda was asked for, but no CUDA device is available",
+                             hint="use the CPU (device cpu), or run on a machine with a CUDA GPU")
+    return torch.device(name)
+
+
 @lru_cache(maxsize=16)
-def load(model_id: str, quality: int) -> CompressionModel:
-    """The shipped model in eval mode (float32 on the CPU); raises CodecError if absent or damaged."""
+def load(model_id: str, quality: int, device: str = "cpu") -> CompressionModel:
+    """The shipped model in eval mode (float32 on ``device``); raises CodecError if absent or damaged."""
     entry = manifest().get(model_id, {}).get(str(quality))
     if entry is None:
         shipped = ", ".join(map(str, qualities(model_id))) or "none"
@@ -54,7 +68,7 @@ def load(model_id: str, quality: int) -> CompressionModel:
 
     model = model_for(model_id, quality)
     model.load_state_dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True))
-    return model.eval()
+    return model.eval().to(device)
 
 
 def _shipping_state(model: CompressionModel) -> dict[str, torch.Tensor]:

@@ -1,0 +1,102 @@
+"""securecomp train: a tiny run end to end, validation, checkpoints, resume, fine-tune, interrupt, bad input."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from securecomp.cli import main
+from securecomp.codec import train
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("images")
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        smooth = np.kron(rng.integers(0, 256, (12, 12, 3)), np.ones((8, 8, 1)))
+        Image.fromarray(smooth.astype(np.uint8)).save(folder / f"{i}.png")
+    Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(folder / "small.png")   # below the crop: skipped
+    return folder
+
+
+def _train(images, out, *extra):
+    return main(["train", "--data", str(images), "--val", str(images), "--model", "bandara2020-sae",
+                 "--quality", "3", "--batch-size", "2", "--crop", "64", "--val-every", "2",
+                 "--device", "cpu", "--out", str(out), *extra])
+
+
+def _events(out):
+    return [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+
+
+def test_a_run_logs_training_and_validation_and_saves_a_checkpoint(images, tmp_path, capsys):
+    assert _train(images, tmp_path / "run", "--steps", "4") == 0
+    events = _events(tmp_path / "run")
+    assert [e["event"] for e in events][0] == "start" and events[0]["images"] == 3
+    validations = [e for e in events if e["event"] == "val"]
+    assert [v["step"] for v in validations] == [2, 4]
+    assert all(v["bpp"] > 0 and 0 < v["psnr"] < 60 for v in validations)
+    assert events[-1]["event"] == "done"
+    assert torch.load(tmp_path / "run" / "checkpoint.pt")["step"] == 4
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["out"] == str(tmp_path / "run")
+
+
+def test_resume_continues_from_the_saved_step_and_init_starts_a_new_run(images, tmp_path):
+    run = tmp_path / "run"
+    _train(images, run, "--steps", "2")
+    assert _train(images, run, "--steps", "4", "--resume", str(run / "checkpoint.pt")) == 0
+    assert torch.load(run / "checkpoint.pt")["step"] == 4
+    assert [e["event"] for e in _events(run)].count("start") == 2
+    before = torch.load(run / "checkpoint.pt")["model"]
+    main(["train", "--data", str(images), "--model", "bandara2020-sae", "--quality", "5", "--steps", "1",
+          "--batch-size", "2", "--crop", "64", "--device", "cpu", "--lr", "1e-12",
+          "--init", str(run / "checkpoint.pt"), "--out", str(tmp_path / "tuned")])
+    tuned = torch.load(tmp_path / "tuned" / "checkpoint.pt")
+    assert tuned["step"] == 1
+    assert torch.allclose(tuned["model"]["g_a.1.weight"], before["g_a.1.weight"], atol=1e-6)
+
+
+def test_an_interrupt_keeps_a_checkpoint_of_the_steps_done(images, tmp_path, monkeypatch):
+    real_step, calls = train.Trainer.train_step, []
+
+    def interrupted(self):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_step(self)
+
+    monkeypatch.setattr(train.Trainer, "train_step", interrupted)
+    assert _train(images, tmp_path / "run", "--steps", "10") == 0
+    assert torch.load(tmp_path / "run" / "checkpoint.pt")["step"] == 2
+    assert "interrupted" in [e["event"] for e in _events(tmp_path / "run")]
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--crop", "100"], "multiple of 64"),
+    (["--crop", "128"], "at least 128 px"),
+    (["--steps", "0"], "must be positive"),
+    (["--model", "nobody-2000"], "unknown model"),
+])
+def test_bad_settings_are_one_line_errors(images, tmp_path, capsys, extra, message):
+    assert _train(images, tmp_path / "run", "--steps", "2", *extra) == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and message in err and "Traceback" not in err
+
+
+def test_resuming_a_run_of_another_quality_is_refused(images, tmp_path, capsys):
+    _train(images, tmp_path / "run", "--steps", "1")
+    code = main(["train", "--data", str(images), "--model", "bandara2020-sae", "--quality", "6",
+                 "--steps", "2", "--crop", "64", "--resume", str(tmp_path / "run" / "checkpoint.pt"),
+                 "--out", str(tmp_path / "other")])
+    assert code == 2 and "--init to fine-tune" in capsys.readouterr().err
+
+
+def test_cuda_without_a_gpu_is_refused(images, tmp_path, capsys):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    code = main(["train", "--data", str(images), "--model", "bandara2020-sae", "--quality", "1",
+                 "--device", "cuda", "--crop", "64", "--out", str(tmp_path / "run")])
+    assert code == 2 and "no CUDA device" in capsys.readouterr().err
