@@ -118,11 +118,13 @@ def learned_vectors() -> list[dict]:
     from securecomp.codec.learned import DEFAULT_MODEL
 
     vectors = []
-    for quality in zoo.qualities(DEFAULT_MODEL):
-        for name, image in learned_images().items():
-            bits = compress(image, codec="learned", quality=quality)
-            vectors.append({"image": name, "quality": quality, "bitstream": bits.hex(),
-                            "sha256": hashlib.sha256(bits).hexdigest(), "latents_sha256": latent_digest(bits)})
+    for model in zoo.manifest():           # the default model as "learned", the others under their id
+        codec = "learned" if model == DEFAULT_MODEL else model
+        for quality in zoo.qualities(model):
+            for name, image in learned_images().items():
+                bits = compress(image, codec=codec, quality=quality)
+                vectors.append({"codec": codec, "image": name, "quality": quality, "bitstream": bits.hex(),
+                                "sha256": hashlib.sha256(bits).hexdigest(), "latents_sha256": latent_digest(bits)})
     return vectors
 
 
