@@ -51,9 +51,10 @@ def ladder(astronaut):
     return results
 
 
-def test_codec_ids_lists_the_classical_codecs_then_the_learned_one():
-    assert codec_ids() == ["png", "webp-lossless", "jpeg", "webp", "jpeg2000", "avif", "learned"]
-    assert [get_codec(codec_id).lossless for codec_id in codec_ids()] == [True, True] + [False] * 5
+def test_codec_ids_lists_the_classical_codecs_then_the_learned_ones():
+    classical = ["png", "webp-lossless", "jpeg", "webp", "jpeg2000", "avif"]
+    assert codec_ids() == classical + ["learned", "bandara2020-sae"]
+    assert [get_codec(codec_id).lossless for codec_id in codec_ids()] == [True, True] + [False] * 6
 
 
 @pytest.mark.parametrize("codec_id", ["gif", "PNG", "", None, 3])
@@ -179,7 +180,7 @@ def test_sixteen_bit_images_to_codecs_without_i16_raise_with_a_png_hint(codec):
 def test_jpeg_refuses_rgba_and_names_the_codecs_that_carry_alpha():
     with pytest.raises(UnsupportedImageError, match="jpeg cannot carry RGBA") as caught:
         encode_image(_random_image("RGBA", (4, 4)), "jpeg", 4)
-    assert caught.value.hint == "use png or webp-lossless or webp or jpeg2000 or avif or learned for RGBA images"
+    assert caught.value.hint == "use png or webp-lossless or webp or jpeg2000 or avif or learned or bandara2020-sae for RGBA images"
 
 
 @pytest.mark.parametrize("codec", ["png", "jpeg", "webp", "avif"])
