@@ -34,10 +34,11 @@ def run_record(run: Path) -> dict:
 
 
 def _run_log(run: Path) -> tuple[dict, float, list[dict]]:
-    """A run's last config (with the device it used), its wall seconds over all sessions, its validations."""
+    """A run's last config (with the device it used and the checkpoint its first session started
+    from: a resumed session names no --init), its wall seconds over all sessions, its validations."""
     events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     starts = [e for e in events if e["event"] == "start"]
-    config = starts[-1]["config"] | {"device_used": starts[-1]["device"]}
+    config = starts[-1]["config"] | {"device_used": starts[-1]["device"], "init": starts[0]["config"].get("init")}
     wall = sum(later["time"] - start["time"] for start, later in _sessions(events))
     return config, wall, [e for e in events if e["event"] == "val"]
 
