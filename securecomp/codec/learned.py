@@ -88,10 +88,7 @@ class LearnedCodec:
             return self._decompress(body, info)
 
     def _compress(self, image: Image.Image, quality: int) -> bytes:
-        from . import zoo
-
-        device = zoo.pick_device(_device_name())
-        model = zoo.load(self.model, quality, str(device))
+        model, device = _loaded(self.model, quality)
         rgb = np.asarray(image.convert("RGB"))
         parts = [bytes([VERSION])]
         for top, left, h, w in _tiles(image.width, image.height):
@@ -103,9 +100,7 @@ class LearnedCodec:
         return b"".join(parts)
 
     def _decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
-        from . import zoo
-
-        model = zoo.load(self.model, info.quality, str(zoo.pick_device(_device_name())))
+        model, _ = _loaded(self.model, info.quality)
         r = _wire.Reader(body, "learned body")
         rgb = np.empty((info.height, info.width, 3), np.uint8)
         for (top, left, h, w), strings, shape in _coded_tiles(r, model, info):
@@ -160,11 +155,14 @@ def _coded_tiles(r: _wire.Reader, model, info: ImageInfo):
         yield (tile, *_read_tile(r, LearnedCodec._latent_size(model, tile[2], tile[3])))
 
 
-def _device_name() -> str:
-    """Where the transforms run: SECURECOMP_DEVICE (cpu, cuda or auto; default cpu). The bitstream
-    does not depend on it: the decoder derives its tables from integers only, so a GPU-encoded
-    image decodes on a CPU and the other way round."""
-    return os.environ.get("SECURECOMP_DEVICE", "cpu")
+def _loaded(model_id: str, quality: int):
+    """The shipped model on the device SECURECOMP_DEVICE names (cpu, cuda or auto; default cpu),
+    and that device. The bitstream does not depend on it: the decoder derives its tables from
+    integers only, so a GPU-encoded image decodes on a CPU and the other way round."""
+    from . import zoo
+
+    device = zoo.pick_device(os.environ.get("SECURECOMP_DEVICE", "cpu"))
+    return zoo.load(model_id, quality, str(device)), device
 
 
 def _inference():
