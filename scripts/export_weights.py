@@ -8,6 +8,7 @@ steps, hardware, wall time and the last validation in securecomp/codec/weights/m
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import sys
@@ -25,7 +26,7 @@ def run_record(run: Path) -> dict:
     config, wall, val = _run_log(run)
     lineage = _lineage(run)
     return {"lambda": LAMBDAS[config["quality"]], "steps": lineage[-1][1], "total_steps": sum(s for _, s, _ in lineage),
-            "init": " → ".join(name for name, _, _ in lineage[:-1]) or "scratch", "data": config["data"],
+            "init": " → ".join(name for name, _, _ in lineage[:-1]) or "scratch", "run": run.name, "data": config["data"],
             "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
             "hardware": f"{_cpu_name()}, 1 thread ({config.get('device_used', 'cpu')})",
             "wall_minutes": wall / 60, "total_wall_minutes": sum(w for _, _, w in lineage) / 60,
@@ -44,14 +45,28 @@ def _run_log(run: Path) -> tuple[dict, float, list[dict]]:
 
 
 def _lineage(run: Path) -> list[tuple[str, int, float]]:
-    """(run name, its steps, its wall seconds) from the run trained from scratch down to ``run``."""
+    """(run name, its steps, its wall seconds) from the run trained from scratch down to ``run``; a
+    run started from shipped weights takes that file's manifest record as the start of its chain."""
     chain = []
     while True:
         config, wall, _ = _run_log(run)
         chain.append((run.name, torch.load(run / "checkpoint.pt", weights_only=False)["step"], wall))
-        if not config.get("init"):
-            return chain[::-1]
-        run = Path(config["init"]).parent
+        init = Path(config["init"]) if config.get("init") else None
+        if init is None or not (init.parent / "log.jsonl").exists():
+            return ([_shipped_lineage(init)] if init else []) + chain[::-1]
+        run = init.parent
+
+
+def _shipped_lineage(weights: Path) -> tuple[str, int, float]:
+    """The chain behind a shipped weights file, from the manifest entry whose SHA-256 it matches."""
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    for model in zoo.manifest().values():
+        for quality, entry in model.items():
+            if entry["sha256"] == digest:
+                name = entry.get("run", f"shipped q{quality} ({digest[:8]})")
+                chain = name if entry["init"] == "scratch" else f"{entry['init']} → {name}"
+                return chain, entry["total_steps"], entry["total_wall_minutes"] * 60
+    raise SystemExit(f"{weights} is not in the manifest (was it exported since the run started from it?)")
 
 
 def _cpu_name() -> str:
@@ -77,9 +92,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("runs", nargs="+", type=Path)
     args = parser.parse_args()
-    for run in args.runs:
+    records = {run: run_record(run) for run in args.runs}    # before any export changes the manifest
+    for run, record in records.items():
         config = json.loads((run / "log.jsonl").read_text().splitlines()[0])["config"]
-        path = zoo.export(run / "checkpoint.pt", config["model"], config["quality"], record=run_record(run))
+        path = zoo.export(run / "checkpoint.pt", config["model"], config["quality"], record=record)
         print(f"{run} -> {path} ({path.stat().st_size / 1e6:.2f} MB)")
 
 

@@ -3,7 +3,7 @@
 # on a 2-core machine. The step counts are what the sessions' time allowed; with more time, raise
 # them, or continue a run: `securecomp train ... --resume runs/RUN/checkpoint.pt --steps MORE`.
 # Each stage starts from the previous stage's checkpoint (--init), so stages can be run one by one:
-#   scripts/train_cpu.sh [base|anneal|continue|tune|sae|export]...   (default: all, in this order)
+#   scripts/train_cpu.sh [base|anneal|continue|tune|sae|more|export]...   (default: all, in this order)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/datasets}
@@ -55,15 +55,28 @@ sae() {
             --init runs/sae-q4/checkpoint.pt --out "runs/sae-q$quality-t" > "runs/sae-q$quality-t.out" 2>&1
     done
 }
-# 6. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
+# 6. Session 3 (the checkpoints of sessions 1-2 were gone): every quality continued from its shipped
+#    weights at lr 1e-4 with fresh crops (seed 3), then a short anneal at 3e-5; one chain per core.
+more_chain() {
+    for quality in "$@"; do
+        local init="runs/hp2-q$quality-t/checkpoint.pt"     # from scratch; else what session 2 shipped
+        [[ -f $init ]] || init="securecomp/codec/weights/bmshj2018-hyperprior-q$quality.pt"
+        run "hp3-q$quality" --quality "$quality" --lr 1e-4 --steps "${MORE_STEPS:-3000}" --val-every 1000 --seed 3 \
+            --init "$init"
+        run "hp3-q$quality-d" --quality "$quality" --lr 3e-5 --steps "${DECAY_STEPS:-600}" --val-every 600 --seed 4 \
+            --init "runs/hp3-q$quality/checkpoint.pt"
+    done
+}
+more() { MORE_STEPS=4000 more_chain 3 1 2 4 & more_chain 7 5 6 8 & wait; }   # the 96/144 nets run ~25 % faster
+# 7. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
 export_() {
-    .venv/bin/python scripts/export_weights.py runs/hp2-q{1,2,3,4,5,6,7,8}-t runs/sae-q{2,4,6,8}-t
+    .venv/bin/python scripts/export_weights.py runs/hp3-q{1,2,3,4,5,6,7,8}-d runs/sae-q{2,4,6,8}-t
 }
 
-for stage in "${@:-base anneal continue tune sae export}"; do
+for stage in "${@:-base anneal continue tune sae more export}"; do
     for s in $stage; do
         case $s in
-            base|anneal|tune|sae) $s ;;
+            base|anneal|tune|sae|more) $s ;;
             continue) continue_ ;;
             export) export_ ;;
             *) echo "unknown stage $s" >&2; exit 2 ;;

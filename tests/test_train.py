@@ -1,6 +1,8 @@
 """securecomp train: a tiny run end to end, validation, checkpoints, resume, fine-tune, interrupt, bad input."""
 
+import importlib.util
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +11,8 @@ from PIL import Image
 
 from securecomp.cli import main
 from securecomp.codec import train
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +104,24 @@ def test_cuda_without_a_gpu_is_refused(images, tmp_path, capsys):
     code = main(["train", "--data", str(images), "--model", "bandara2020-sae", "--quality", "1",
                  "--device", "cuda", "--crop", "64", "--out", str(tmp_path / "run")])
     assert code == 2 and "no CUDA device" in capsys.readouterr().err
+
+
+def test_a_run_can_start_from_shipped_weights_and_its_record_keeps_their_lineage(images, tmp_path):
+    from securecomp.codec import zoo
+
+    shipped = zoo.WEIGHTS / zoo.manifest()["bandara2020-sae"]["2"]["file"]
+    run = tmp_path / "more"
+    assert main(["train", "--data", str(images), "--model", "bandara2020-sae", "--quality", "2", "--steps", "2",
+                 "--batch-size", "2", "--crop", "64", "--device", "cpu", "--lr", "1e-12",
+                 "--init", str(shipped), "--out", str(run)]) == 0
+    weights = torch.load(shipped)
+    assert torch.allclose(torch.load(run / "checkpoint.pt")["model"]["g_a.1.weight"], weights["g_a.1.weight"].float(),
+                          atol=1e-6)
+
+    spec = importlib.util.spec_from_file_location("export_weights", ROOT / "scripts" / "export_weights.py")
+    exporter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(exporter)
+    entry = zoo.manifest()["bandara2020-sae"]["2"]
+    record = exporter.run_record(run)
+    assert record["init"] == f"{entry['init']} → {entry['run']}" and record["run"] == "more"
+    assert (record["steps"], record["total_steps"]) == (2, entry["total_steps"] + 2)

@@ -43,7 +43,7 @@ class TrainConfig:
     val_every: int = 500
     checkpoint_minutes: float = 5.0
     seed: int = 0
-    init: str | None = None           # weights of another quality to start from (fine-tuning)
+    init: str | None = None           # checkpoint or shipped weights file to start from (fine-tuning)
     resume: str | None = None
 
 
@@ -150,7 +150,8 @@ class Trainer:
                                  hint="use a smaller --crop (a multiple of 64) or larger images")
         self.val_images = load_images(image_files(config.val), 64) if config.val else []
         if config.init:
-            self.model.load_state_dict(torch.load(config.init, map_location=self.device)["model"])
+            state = torch.load(config.init, map_location=self.device, weights_only=False)
+            self.model.load_state_dict(state.get("model", state))   # a checkpoint, or shipped weights
         if config.resume:
             self._load(config.resume)
 

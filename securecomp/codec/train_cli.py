@@ -24,7 +24,8 @@ def add_parser(commands) -> None:
     command.add_argument("--val-every", type=int, default=TrainConfig.val_every)
     command.add_argument("--checkpoint-minutes", type=float, default=TrainConfig.checkpoint_minutes)
     command.add_argument("--out", default="runs/train", help="run folder (default %(default)s)")
-    command.add_argument("--init", help="start from this checkpoint's weights (fine-tune another quality)")
+    command.add_argument("--init", help="start from the weights of this checkpoint or shipped weights file "
+                         "(securecomp/codec/weights/*.pt): fine-tune or continue a model")
     command.add_argument("--resume", help="resume this checkpoint (weights, optimizers, step)")
     command.add_argument("--seed", type=int, default=0)
     command.set_defaults(run=run_train)
