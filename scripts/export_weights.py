@@ -1,6 +1,6 @@
 """Ship a training run's checkpoint as package weights: `python scripts/export_weights.py RUN_DIR`.
 
-Reads RUN_DIR/checkpoint.pt and RUN_DIR/log.jsonl (written by `securecomp train`), rounds the
+Reads RUN_DIR/checkpoint.pt (with --best: RUN_DIR/best.pt, the lowest validation loss) and RUN_DIR/log.jsonl (written by `securecomp train`), rounds the
 parameters to fp16, builds the integer CDF tables from the rounded weights, and records data,
 steps, hardware, wall time and the last validation in securecomp/codec/weights/manifest.json.
 """
@@ -22,9 +22,12 @@ from securecomp.codec import zoo  # noqa: E402
 from securecomp.codec.train import LAMBDAS  # noqa: E402
 
 
-def run_record(run: Path) -> dict:
+def run_record(weights: Path) -> dict:
+    """The manifest record of a run's checkpoint.pt or best.pt."""
+    run = weights.parent
     config, wall, val = _run_log(run)
-    lineage = _lineage(run)
+    val = [v for v in val if v["step"] <= torch.load(weights, weights_only=False)["step"]]
+    lineage = _lineage(weights)
     return {"lambda": LAMBDAS[config["quality"]], "steps": lineage[-1][1], "total_steps": sum(s for _, s, _ in lineage),
             "init": " → ".join(name for name, _, _ in lineage[:-1]) or "scratch", "run": run.name, "data": config["data"],
             "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
@@ -44,17 +47,18 @@ def _run_log(run: Path) -> tuple[dict, float, list[dict]]:
     return config, wall, [e for e in events if e["event"] == "val"]
 
 
-def _lineage(run: Path) -> list[tuple[str, int, float]]:
-    """(run name, its steps, its wall seconds) from the run trained from scratch down to ``run``; a
-    run started from shipped weights takes that file's manifest record as the start of its chain."""
+def _lineage(weights: Path) -> list[tuple[str, int, float]]:
+    """(run name, its steps up to ``weights``, its wall seconds) from the run trained from scratch
+    down to the one that saved ``weights``; a run started from shipped weights takes that file's
+    manifest record as the start of its chain."""
     chain = []
     while True:
-        config, wall, _ = _run_log(run)
-        chain.append((run.name, torch.load(run / "checkpoint.pt", weights_only=False)["step"], wall))
+        config, wall, _ = _run_log(weights.parent)
+        chain.append((weights.parent.name, torch.load(weights, weights_only=False)["step"], wall))
         init = Path(config["init"]) if config.get("init") else None
         if init is None or not (init.parent / "log.jsonl").exists():
             return ([_shipped_lineage(init)] if init else []) + chain[::-1]
-        run = init.parent
+        weights = init
 
 
 def _shipped_lineage(weights: Path) -> tuple[str, int, float]:
@@ -91,12 +95,14 @@ def _sessions(events: list[dict]):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--best", action="store_true", help="export each run's best.pt, not its latest checkpoint")
     args = parser.parse_args()
-    records = {run: run_record(run) for run in args.runs}    # before any export changes the manifest
-    for run, record in records.items():
-        config = json.loads((run / "log.jsonl").read_text().splitlines()[0])["config"]
-        path = zoo.export(run / "checkpoint.pt", config["model"], config["quality"], record=record)
-        print(f"{run} -> {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    files = [run / ("best.pt" if args.best else "checkpoint.pt") for run in args.runs]
+    records = {weights: run_record(weights) for weights in files}    # before any export changes the manifest
+    for weights, record in records.items():
+        config = json.loads((weights.parent / "log.jsonl").read_text().splitlines()[0])["config"]
+        path = zoo.export(weights, config["model"], config["quality"], record=record)
+        print(f"{weights} -> {path} ({path.stat().st_size / 1e6:.2f} MB)")
 
 
 if __name__ == "__main__":

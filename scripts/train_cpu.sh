@@ -56,21 +56,28 @@ sae() {
     done
 }
 # 6. Session 3 (the checkpoints of sessions 1-2 were gone): every quality continued from its shipped
-#    weights at lr 1e-4 with fresh crops (seed 3), then a short anneal at 3e-5; one chain per core.
+#    weights at lr 1e-4 with fresh crops (seed 3), then annealed at 3e-5 from that run's best.pt
+#    (lowest validation loss); one chain per core, QUALITY:STEPS:ANNEAL_STEPS per quality. A finished
+#    stage (its log says "done") is not run again, so an interrupted chain can be started again.
 more_chain() {
-    for quality in "$@"; do
+    for item in "$@"; do
+        IFS=: read -r quality steps anneal <<< "$item"
         local init="runs/hp2-q$quality-t/checkpoint.pt"     # from scratch; else what session 2 shipped
         [[ -f $init ]] || init="securecomp/codec/weights/bmshj2018-hyperprior-q$quality.pt"
-        run "hp3-q$quality" --quality "$quality" --lr 1e-4 --steps "${MORE_STEPS:-3000}" --val-every 1000 --seed 3 \
-            --init "$init"
-        run "hp3-q$quality-d" --quality "$quality" --lr 3e-5 --steps "${DECAY_STEPS:-600}" --val-every 600 --seed 4 \
-            --init "runs/hp3-q$quality/checkpoint.pt"
+        done_ "hp3-q$quality" || run "hp3-q$quality" --quality "$quality" --lr 1e-4 --steps "$steps" \
+            --val-every 500 --seed 3 --init "$init"
+        init="runs/hp3-q$quality/best.pt"
+        [[ -f $init ]] || init="runs/hp3-q$quality/checkpoint.pt"     # q3, q7: run before best.pt existed
+        done_ "hp3-q$quality-d" || run "hp3-q$quality-d" --quality "$quality" --lr 3e-5 --steps "$anneal" \
+            --val-every 200 --seed 4 --init "$init"
     done
 }
-more() { MORE_STEPS=4000 more_chain 3 1 2 4 & more_chain 7 5 6 8 & wait; }   # the 96/144 nets run ~25 % faster
+done_() { grep -q '"event": "done"' "runs/$1/log.jsonl" 2>/dev/null; }
+more() { more_chain 3:4000:800 1:3000:1000 2:3000:1000 4:3000:1000 & more_chain 7:3000:800 5:3000:1000 6:2600:800 8:2600:800 & wait; }
 # 7. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
 export_() {
-    .venv/bin/python scripts/export_weights.py runs/hp3-q{1,2,3,4,5,6,7,8}-d runs/sae-q{2,4,6,8}-t
+    .venv/bin/python scripts/export_weights.py --best runs/hp3-q{1,2,3,4,5,6,7,8}-d
+    .venv/bin/python scripts/export_weights.py runs/sae-q{2,4,6,8}-t
 }
 
 for stage in "${@:-base anneal continue tune sae more export}"; do

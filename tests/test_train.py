@@ -122,6 +122,19 @@ def test_a_run_can_start_from_shipped_weights_and_its_record_keeps_their_lineage
     exporter = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(exporter)
     entry = zoo.manifest()["bandara2020-sae"]["2"]
-    record = exporter.run_record(run)
+    record = exporter.run_record(run / "checkpoint.pt")
     assert record["init"] == f"{entry['init']} → {entry['run']}" and record["run"] == "more"
     assert (record["steps"], record["total_steps"]) == (2, entry["total_steps"] + 2)
+
+    tuned = tmp_path / "tuned"      # a run from that run's checkpoint, validated from its first step
+    assert main(["train", "--data", str(images), "--val", str(images), "--model", "bandara2020-sae",
+                 "--quality", "2", "--steps", "6", "--val-every", "2", "--batch-size", "2", "--crop", "64",
+                 "--device", "cpu", "--lr", "3e-3", "--init", str(run / "checkpoint.pt"), "--out", str(tuned)]) == 0
+    validations = [e for e in _events(tuned) if e["event"] == "val"]
+    assert [v["step"] for v in validations] == [0, 2, 4, 6]
+    best = min(validations, key=lambda v: v["loss"])
+    assert torch.load(tuned / "best.pt")["step"] == best["step"]
+    assert torch.load(tuned / "checkpoint.pt")["best"] == pytest.approx(best["loss"])
+    record = exporter.run_record(tuned / "best.pt")
+    assert record["init"] == f"{entry['init']} → {entry['run']} → more" and record["val_psnr"] == best["psnr"]
+    assert (record["steps"], record["total_steps"]) == (best["step"], entry["total_steps"] + 2 + best["step"])

@@ -1,8 +1,10 @@
 """Training loop behind ``securecomp train`` (rate–distortion, CompressAI's λ per quality).
 
 Loss = λ·255²·MSE + bpp, with bpp the −log2 likelihoods per pixel; the entropy bottleneck's
-quantiles follow their own auxiliary loss. Random crops and flips; periodic validation; resumable
-checkpoints; one JSON line per log event.
+quantiles follow their own auxiliary loss. Random crops and flips; periodic validation (and one
+before the first step of a run that starts from other weights); resumable checkpoints: the latest
+in ``checkpoint.pt``, the one with the lowest validation loss so far in ``best.pt``; one JSON line
+per log event.
 """
 
 from __future__ import annotations
@@ -141,7 +143,7 @@ class Trainer:
         main, aux = parameter_groups(self.model)
         self.optimizer = torch.optim.Adam(main, lr=config.lr)
         self.aux_optimizer = torch.optim.Adam(aux, lr=config.aux_lr)
-        self.step = 0
+        self.step, self.best = 0, math.inf
         self.run = Path(config.out)
         self.run.mkdir(parents=True, exist_ok=True)
         self.train_images = load_images(image_files(config.data), config.crop)
@@ -164,12 +166,12 @@ class Trainer:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.aux_optimizer.load_state_dict(state["aux_optimizer"])
-        self.step = state["step"]
+        self.step, self.best = state["step"], state.get("best", math.inf)
         self.rng.setstate(state["rng"])
 
     def save(self, name: str = "checkpoint.pt") -> Path:
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                 "aux_optimizer": self.aux_optimizer.state_dict(), "step": self.step,
+                 "aux_optimizer": self.aux_optimizer.state_dict(), "step": self.step, "best": self.best,
                  "rng": self.rng.getstate(), "config": asdict(self.config)}
         path = self.run / name
         torch.save(state, path.with_suffix(".tmp"))
@@ -207,12 +209,25 @@ class Trainer:
         bar = tqdm(total=c.steps, initial=self.step, disable=not progress, dynamic_ncols=True)
         _interrupt_on_signals()
         try:
+            if c.init and self.step == 0:       # the starting point, so that best.pt is never worse
+                result = self.validate()
             result = self._loop(bar, result)
         except KeyboardInterrupt:     # Ctrl-C / SIGINT: keep what was learned
             self.log("interrupted")
         bar.close()
         self.save()
         self.log("done", **result)
+        return result
+
+    def validate(self) -> dict[str, float]:
+        """Validation figures (logged); a new lowest loss is saved as best.pt. {} without --val."""
+        if not self.val_images:
+            return {}
+        result = validate(self.model, self.val_images, LAMBDAS[self.config.quality], self.device)
+        self.log("val", **result)
+        if result["loss"] < self.best:
+            self.best = result["loss"]
+            self.save("best.pt")
         return result
 
     def _loop(self, bar, result: dict) -> dict:
@@ -223,9 +238,8 @@ class Trainer:
             bar.set_postfix(loss=f"{terms['loss']:.3f}", bpp=f"{terms['bpp']:.3f}", psnr=f"{terms['psnr']:.2f}")
             if self.step % 50 == 0:
                 self.log("train", **terms)
-            if self.val_images and (self.step % c.val_every == 0 or self.step == c.steps):
-                result = validate(self.model, self.val_images, LAMBDAS[c.quality], self.device)
-                self.log("val", **result)
+            if self.step % c.val_every == 0 or self.step == c.steps:
+                result = self.validate()
             if time.monotonic() - last_save > 60 * c.checkpoint_minutes:
                 self.save()
                 last_save = time.monotonic()
