@@ -90,10 +90,16 @@ high_chain() {
         stage "hp3-q$quality-cd" "runs/hp3-q$quality-c" --quality "$quality" --lr 3e-5 --steps 800 "${BIG[@]}" --seed 6
     done
 }
-more() { low_chain & high_chain & wait; }
+# With the session's last half hour: qualities 7 and 8 (below 6 on Kodak's curve slope, 8 not above 7)
+# another pass at 1e-4 and 3e-5 on 256² crops, one per core.
+extra_chain() {
+    stage "hp3-q$1-c2" "runs/hp3-q$1-cd" --quality "$1" --lr 1e-4 --steps 1000 "${BIG[@]}" --seed 7
+    stage "hp3-q$1-cd2" "runs/hp3-q$1-c2" --quality "$1" --lr 3e-5 --steps 600 "${BIG[@]}" --seed 8
+}
+more() { low_chain & high_chain & wait; extra_chain 7 & extra_chain 8 & wait; }
 # 7. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
 export_() {
-    .venv/bin/python scripts/export_weights.py --best runs/hp3-q{1,2,3,4,5,6,7,8}-cd
+    .venv/bin/python scripts/export_weights.py --best runs/hp3-q{1,2,3,4,5,6}-cd runs/hp3-q{7,8}-cd2
     .venv/bin/python scripts/export_weights.py runs/sae-q{2,4,6,8}-t
 }
 
