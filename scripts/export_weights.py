@@ -1,8 +1,9 @@
 """Ship a training run's checkpoint as package weights: `python scripts/export_weights.py RUN_DIR`.
 
-Reads RUN_DIR/checkpoint.pt (with --best: RUN_DIR/best.pt, the lowest validation loss) and RUN_DIR/log.jsonl (written by `securecomp train`), rounds the
-parameters to fp16, builds the integer CDF tables from the rounded weights, and records data,
-steps, hardware, wall time and the last validation in securecomp/codec/weights/manifest.json.
+Reads RUN_DIR/checkpoint.pt (with --best: RUN_DIR/best.pt, the lowest validation loss) and
+RUN_DIR/log.jsonl (written by `securecomp train`), rounds the parameters to fp16, builds the
+integer CDF tables from the rounded weights, and records data, steps, hardware, wall time, the
+chain of runs behind it and its validation in securecomp/codec/weights/manifest.json.
 """
 
 from __future__ import annotations

@@ -90,6 +90,19 @@ def test_bad_settings_are_one_line_errors(images, tmp_path, capsys, extra, messa
     assert "error: " in err and message in err and "Traceback" not in err
 
 
+def test_bad_starting_weights_are_one_line_errors(images, tmp_path, capsys):
+    from securecomp.codec import zoo
+
+    other_model = zoo.WEIGHTS / zoo.manifest()["bmshj2018-hyperprior"]["1"]["file"]
+    for init, message in [(tmp_path / "missing.pt", "cannot read"), (images / "0.png", "cannot read"),
+                          (other_model, "does not fit this model")]:
+        assert _train(images, tmp_path / "run", "--steps", "1", "--init", str(init)) == 2
+        err = capsys.readouterr().err
+        assert "error: " in err and message in err and "Traceback" not in err
+    assert _train(images, tmp_path / "run", "--steps", "1", "--resume", str(other_model)) == 2
+    assert "not a training checkpoint" in capsys.readouterr().err
+
+
 def test_resuming_a_run_of_another_quality_is_refused(images, tmp_path, capsys):
     _train(images, tmp_path / "run", "--steps", "1")
     code = main(["train", "--data", str(images), "--model", "bandara2020-sae", "--quality", "6",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import random
 import signal
 import threading
@@ -117,6 +118,26 @@ def _check(config: TrainConfig) -> None:
         raise ParameterError("--steps, --batch-size, --val-every and --lr must be positive")
 
 
+def _read(path: str, device: torch.device) -> dict:
+    """A checkpoint or weights file (tensors and plain data only: nothing in it is executed)."""
+    try:
+        state = torch.load(path, map_location=device)
+    except (OSError, RuntimeError, pickle.UnpicklingError) as exc:
+        raise ParameterError(f"cannot read {path}: {str(exc).splitlines()[0]}",
+                             hint="give a RUN/checkpoint.pt, RUN/best.pt or a securecomp/codec/weights/*.pt file") from None
+    if not isinstance(state, dict):
+        raise ParameterError(f"{path} holds no weights", hint="give a checkpoint or a weights file")
+    return state
+
+
+def _restore(model, weights: dict, path: str) -> None:
+    try:
+        model.load_state_dict(weights)
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        raise ParameterError(f"{path} does not fit this model: {str(exc).splitlines()[0]}",
+                             hint="start from weights of the same --model (any quality of the same width)") from None
+
+
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -152,18 +173,20 @@ class Trainer:
                                  hint="use a smaller --crop (a multiple of 64) or larger images")
         self.val_images = load_images(image_files(config.val), 64) if config.val else []
         if config.init:
-            state = torch.load(config.init, map_location=self.device, weights_only=False)
-            self.model.load_state_dict(state.get("model", state))   # a checkpoint, or shipped weights
+            state = _read(config.init, self.device)
+            _restore(self.model, state.get("model", state), config.init)   # a checkpoint, or shipped weights
         if config.resume:
             self._load(config.resume)
 
     def _load(self, path: str) -> None:
-        state = torch.load(path, map_location=self.device)
+        state = _read(path, self.device)
+        if "config" not in state:
+            raise ParameterError(f"{path} is not a training checkpoint", hint="--resume takes RUN/checkpoint.pt")
         saved = state["config"]
         if (saved["model"], saved["quality"]) != (self.config.model, self.config.quality):
             raise ParameterError(f"{path} is a {saved['model']} quality {saved['quality']} run",
                                  hint="resume with the same --model and --quality, or use --init to fine-tune")
-        self.model.load_state_dict(state["model"])
+        _restore(self.model, state["model"], path)
         self.optimizer.load_state_dict(state["optimizer"])
         self.aux_optimizer.load_state_dict(state["aux_optimizer"])
         self.step, self.best = state["step"], state.get("best", math.inf)
