@@ -27,8 +27,8 @@ def run_record(weights: Path) -> dict:
     """The manifest record of a run's checkpoint.pt or best.pt."""
     run = weights.parent
     config, wall, val = _run_log(run)
-    val = [v for v in val if v["step"] <= torch.load(weights, weights_only=False)["step"]]
     lineage = _lineage(weights)
+    val = [v for v in val if v["step"] <= lineage[-1][1]]     # up to the exported step
     return {"lambda": LAMBDAS[config["quality"]], "steps": lineage[-1][1], "total_steps": sum(s for _, s, _ in lineage),
             "init": " → ".join(name for name, _, _ in lineage[:-1]) or "scratch", "run": run.name, "data": config["data"],
             "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
