@@ -24,18 +24,28 @@ KODAK = ROOT.parent / "shared" / "datasets" / "kodak"
 
 
 def training_rows() -> list[str]:
-    rows = ["| model | quality | λ | width | params | steps: this run (all) | started from | hardware "
-            "| wall time: this run (all) | val PSNR / bpp |", "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| model | quality | λ | width | params | steps: this run (all) | this run | started from | hardware "
+            "| wall time: this run (all) | val PSNR / bpp |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for model_id, entries in zoo.manifest().items():
         for quality, entry in sorted(entries.items(), key=lambda kv: int(kv[0])):
             model = model_for(model_id, int(quality))
             params = sum(p.numel() for p in model.parameters())
             total_wall = entry.get("total_wall_minutes", entry["wall_minutes"])
             rows.append(f"| {model_id} | {quality} | {entry['lambda']} | {_width(model)} | {params / 1e6:.2f} M "
-                        f"| {entry['steps']} ({entry['total_steps']}) | {entry['init']} | {entry['hardware']} "
+                        f"| {entry['steps']} ({entry['total_steps']}) | {_recipe(entry)} | {entry['init']} | {entry['hardware']} "
                         f"| {entry['wall_minutes']:.0f} min ({total_wall:.0f} min) "
                         f"| {entry['val_psnr']:.2f} dB / {entry['val_bpp']:.3f} |")
     return rows
+
+
+def _recipe(entry: dict) -> str:
+    """lr, crops per batch, and the training proxy where it is not plain noise (e.g. 3e-05, 2×256², mixed)."""
+    parts = [f"{entry['lr']:g}", f"{entry['batch_size']}×{entry['crop']}²"]
+    if entry.get("quantization", "noise") != "noise":
+        parts.append(entry["quantization"])
+    if entry.get("latent_gain", 1) != 1:
+        parts.append(f"gain {entry['latent_gain']:g}")
+    return ", ".join(parts)
 
 
 def _width(model) -> str:

@@ -32,6 +32,7 @@ def run_record(weights: Path) -> dict:
     return {"lambda": LAMBDAS[config["quality"]], "steps": lineage[-1][1], "total_steps": sum(s for _, s, _ in lineage),
             "init": " → ".join(name for name, _, _ in lineage[:-1]) or "scratch", "run": run.name, "data": config["data"],
             "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
+            "quantization": config.get("quantization", "noise"), "latent_gain": config.get("latent_gain", 1.0),
             "hardware": f"{_cpu_name()}, 1 thread ({config.get('device_used', 'cpu')})",
             "wall_minutes": wall / 60, "total_wall_minutes": sum(w for _, _, w in lineage) / 60,
             "val_psnr": val[-1]["psnr"] if val else float("nan"),

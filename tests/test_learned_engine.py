@@ -6,6 +6,8 @@ numbers are checked elsewhere (benchmark, zoo tests).
 
 from __future__ import annotations
 
+import copy
+
 import constriction
 import numpy as np
 import pytest
@@ -282,6 +284,43 @@ def test_forward_gives_reconstruction_and_likelihoods(model_id):
     for likelihood in out["likelihoods"].values():
         assert (likelihood > 0).all() and (likelihood <= 1).all()
     (out["x_hat"].mean() + model.aux_loss()).backward()
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_training_proxy_is_noise_for_the_rate_and_rounding_for_the_decoder_when_mixed(mixed):
+    gaussian, bottleneck = GaussianConditional(), EntropyBottleneck(4)
+    gaussian.mixed = bottleneck.mixed = mixed
+    y = (torch.randn(2, 4, 8, 8) * 5).requires_grad_()
+    scales = torch.full_like(y, 3.0)
+    y_hat, likelihoods = gaussian(y, scales, training=True)
+    rounded_likelihoods = gaussian.likelihood(torch.round(y), scales)
+    assert not torch.allclose(likelihoods, rounded_likelihoods)         # the rate always sees noise
+    assert torch.equal(y_hat, torch.round(y)) == mixed                  # the decoder sees the coded value
+    y_hat.sum().backward()
+    assert torch.equal(y.grad, torch.ones_like(y))                      # straight through
+    x_hat, _ = bottleneck(y, training=True)
+    medians = bottleneck.medians.view(1, -1, 1, 1)
+    assert torch.equal(x_hat, torch.round(y - medians) + medians) == mixed
+    gaussian.eval()
+    assert torch.equal(gaussian(y, scales)[0], torch.round(y))          # coding is unchanged
+
+
+def test_a_latent_gain_scales_y_and_its_scales_and_nothing_else():
+    original = spread(SMALL["bmshj2018-hyperprior"]()).eval()
+    model = copy.deepcopy(original)
+    model.scale_latents(2.5)
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        y = original.g_a(x)
+        z = original.h_a(torch.abs(y))
+        torch.testing.assert_close(model.g_a(x), 2.5 * y)
+        torch.testing.assert_close(model.h_a(torch.abs(2.5 * y)), z)                 # z is unchanged
+        torch.testing.assert_close(model.h_s(z), 2.5 * original.h_s(z))
+        torch.testing.assert_close(model.g_s(2.5 * y), original.g_s(y))             # same image before rounding
+        bits = [-torch.log2(m(x)["likelihoods"]["y"]).sum() for m in (original, model)]
+    assert bits[1] > bits[0]                                                        # a finer quantizer
+    with pytest.raises(ValueError):
+        model.scale_latents(0)
 
 
 def test_model_for_picks_the_architecture_per_quality():

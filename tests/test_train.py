@@ -75,7 +75,19 @@ def test_an_interrupt_keeps_a_checkpoint_of_the_steps_done(images, tmp_path, mon
     monkeypatch.setattr(train.Trainer, "train_step", interrupted)
     assert _train(images, tmp_path / "run", "--steps", "10") == 0
     assert torch.load(tmp_path / "run" / "checkpoint.pt")["step"] == 2
-    assert "interrupted" in [e["event"] for e in _events(tmp_path / "run")]
+    events = _events(tmp_path / "run")
+    assert "interrupted" in [e["event"] for e in events]
+    val = [e for e in events if e["event"] == "val"]
+    assert val[-1]["step"] == 2 and events[-1]["loss"] == val[-1]["loss"]     # done reports the last validation
+
+
+def test_mixed_quantization_is_a_training_setting(images, tmp_path, monkeypatch):
+    seen = []
+    real_step = train.Trainer.train_step
+    monkeypatch.setattr(train.Trainer, "train_step",
+                        lambda self: seen.append(self.model.entropy_bottleneck.mixed) or real_step(self))
+    assert _train(images, tmp_path / "run", "--steps", "2", "--quantization", "mixed") == 0
+    assert seen == [True, True] and _events(tmp_path / "run")[0]["config"]["quantization"] == "mixed"
 
 
 @pytest.mark.parametrize("extra,message", [
@@ -83,6 +95,8 @@ def test_an_interrupt_keeps_a_checkpoint_of_the_steps_done(images, tmp_path, mon
     (["--crop", "128"], "at least 128 px"),
     (["--steps", "0"], "must be positive"),
     (["--model", "nobody-2000"], "unknown model"),
+    (["--latent-gain", "2"], "needs --init"),
+    (["--quantization", "rounding"], "invalid choice"),
 ])
 def test_bad_settings_are_one_line_errors(images, tmp_path, capsys, extra, message):
     assert _train(images, tmp_path / "run", "--steps", "2", *extra) == 2
@@ -101,6 +115,9 @@ def test_bad_starting_weights_are_one_line_errors(images, tmp_path, capsys):
         assert "error: " in err and message in err and "Traceback" not in err
     assert _train(images, tmp_path / "run", "--steps", "1", "--resume", str(other_model)) == 2
     assert "not a training checkpoint" in capsys.readouterr().err
+    own = zoo.WEIGHTS / zoo.manifest()["bandara2020-sae"]["2"]["file"]
+    assert _train(images, tmp_path / "run", "--steps", "1", "--init", str(own), "--latent-gain", "2") == 2
+    assert "has no latent gain" in capsys.readouterr().err
 
 
 def test_resuming_a_run_of_another_quality_is_refused(images, tmp_path, capsys):

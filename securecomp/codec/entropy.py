@@ -32,7 +32,12 @@ _MAX_HALF_WIDTH = 1 << 12   # tables span at most 2 * 4096 + 1 values; the rest 
 
 
 class _TableModule(nn.Module):
-    """Owns packed integer CDF tables in resizable int32 buffers (_cdf, _cdf_starts, _offsets)."""
+    """Owns packed integer CDF tables in resizable int32 buffers (_cdf, _cdf_starts, _offsets).
+
+    ``mixed`` (a training setting, not saved): see :func:`_quantize_proxy`.
+    """
+
+    mixed = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,12 +65,19 @@ class _TableModule(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 
-def _noise_or_round(x: Tensor, offset: Tensor, training: bool) -> Tensor:
-    """Additive uniform noise in [-0.5, 0.5) when training (a differentiable proxy), else rounding
-    to the integer grid shifted by ``offset`` (medians or means)."""
-    if training:
-        return x + torch.empty_like(x).uniform_(-0.5, 0.5)
-    return torch.round(x - offset) + offset
+def _quantize_proxy(x: Tensor, offset: Tensor, training: bool, mixed: bool) -> tuple[Tensor, Tensor]:
+    """(value the likelihood is taken at, value the next network sees).
+
+    Coding rounds to the integer grid shifted by ``offset`` (medians or means). Training replaces
+    rounding by additive uniform noise in [-0.5, 0.5), a differentiable proxy, for both; with
+    ``mixed`` (Minnen & Singh 2020, "mixed quantization") the next network sees the rounded value
+    instead, with a straight-through gradient, so it learns on what coding will give it.
+    """
+    rounded = torch.round(x - offset) + offset
+    if not training:
+        return rounded, rounded
+    noisy = x + torch.empty_like(x).uniform_(-0.5, 0.5)
+    return noisy, (x + (rounded - x).detach()) if mixed else noisy
 
 
 def _at_least_float32(x: Tensor) -> Tensor:
@@ -135,15 +147,15 @@ class EntropyBottleneck(_TableModule):
         return torch.abs(logits - self.target).sum()
 
     def forward(self, x: Tensor, training: bool | None = None) -> tuple[Tensor, Tensor]:
-        """(x_hat, likelihoods): additive uniform noise when training, else rounding around medians.
+        """(x_hat, likelihoods): rounding around the medians, or its training proxy (_quantize_proxy).
 
         Half-precision inputs (autocast) are promoted to float32 first: bf16 cannot carry the noise.
         """
         training = self.training if training is None else training
         x = _at_least_float32(x)
-        x_hat = _noise_or_round(x, self._broadcast(self.medians, x), training)
-        values = x_hat.transpose(0, 1).reshape(self.channels, 1, -1)
-        likelihood = self._likelihood(values).reshape(x_hat.transpose(0, 1).shape).transpose(0, 1)
+        x_rate, x_hat = _quantize_proxy(x, self._broadcast(self.medians, x), training, self.mixed)
+        values = x_rate.transpose(0, 1).reshape(self.channels, 1, -1)
+        likelihood = self._likelihood(values).reshape(x_rate.transpose(0, 1).shape).transpose(0, 1)
         return x_hat, lower_bound(likelihood, self.likelihood_bound)
 
     # -- quantization -------------------------------------------------------------------------
@@ -250,14 +262,14 @@ class GaussianConditional(_TableModule):
 
     def forward(self, y: Tensor, scales: Tensor, means: Tensor | None = None,
                 training: bool | None = None) -> tuple[Tensor, Tensor]:
-        """(y_hat, likelihoods): uniform noise when training, else rounding around the means.
+        """(y_hat, likelihoods): rounding around the means, or its training proxy (_quantize_proxy).
 
         Half-precision inputs (autocast) are promoted to float32 first: bf16 cannot carry the noise.
         """
         training = self.training if training is None else training
         y = _at_least_float32(y)
-        y_hat = _noise_or_round(y, means if means is not None else torch.zeros_like(y), training)
-        return y_hat, lower_bound(self.likelihood(y_hat, scales, means), self.likelihood_bound)
+        y_rate, y_hat = _quantize_proxy(y, means if means is not None else torch.zeros_like(y), training, self.mixed)
+        return y_hat, lower_bound(self.likelihood(y_rate, scales, means), self.likelihood_bound)
 
     def quantize(self, y: Tensor, means: Tensor | None = None) -> Tensor:
         """Integer symbols ``round(y - means)`` (int64); huge or non-finite values raise."""

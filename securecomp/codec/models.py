@@ -131,6 +131,20 @@ class ScaleHyperprior(CompressionModel):
         y_hat, y_likelihoods = self.gaussian_conditional(y, self.h_s(z_hat))
         return {"x_hat": self.g_s(y_hat), "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
+    @torch.no_grad()
+    def scale_latents(self, gain: float) -> None:
+        """Fold a gain into the weights (the gain units of Cui et al. 2021): y and the scales h_s
+        predicts for it are multiplied by ``gain``, h_a and g_s divide it out again. Before rounding
+        nothing changes; after it, the quantizer is ``gain`` times finer: more bits, less distortion.
+        A model moved to a larger λ starts from its new operating point instead of crawling to it."""
+        if not gain > 0:
+            raise ValueError(f"gain must be positive, got {gain}")
+        for layer in (self.g_a[-1], self.h_s[-2]):      # convolutions (h_s ends in ReLU: homogeneous)
+            layer.weight.mul_(gain)
+            layer.bias.mul_(gain)
+        self.h_a[0].weight.div_(gain)                     # sees |y|
+        self.g_s[0].weight.div_(gain)                     # transposed convolution of y_hat
+
     def scale_indexes(self, z_symbols: Tensor) -> Tensor:
         """Exact Gaussian table indexes from the integer z symbols (see class docstring)."""
         z_fixed = self.entropy_bottleneck.fixed_point(z_symbols, FRAC_BITS)

@@ -46,6 +46,8 @@ class TrainConfig:
     val_every: int = 500
     checkpoint_minutes: float = 5.0
     seed: int = 0
+    quantization: str = "noise"       # "mixed": decoders see rounded latents (straight-through)
+    latent_gain: float = 1.0          # with --init: fold this gain into the weights first (scale_latents)
     init: str | None = None           # checkpoint or shipped weights file to start from (fine-tuning)
     resume: str | None = None
 
@@ -114,6 +116,12 @@ def _check(config: TrainConfig) -> None:
         raise ParameterError(f"unknown model {config.model!r}", hint=f"models: {', '.join(MODELS)}")
     if config.crop <= 0 or config.crop % 64:
         raise ParameterError(f"--crop must be a positive multiple of 64, got {config.crop}")
+    if config.quantization not in ("noise", "mixed"):
+        raise ParameterError(f"--quantization must be noise or mixed, got {config.quantization!r}")
+    if config.latent_gain != 1 and not config.init:
+        raise ParameterError("--latent-gain needs --init", hint="it moves a trained model to another λ")
+    if not config.latent_gain > 0:
+        raise ParameterError(f"--latent-gain must be positive, got {config.latent_gain}")
     if min(config.steps, config.batch_size, config.val_every) <= 0 or config.lr <= 0:
         raise ParameterError("--steps, --batch-size, --val-every and --lr must be positive")
 
@@ -161,10 +169,13 @@ class Trainer:
         torch.manual_seed(config.seed)
         self.rng = random.Random(config.seed)
         self.model = model_for(config.model, config.quality).to(self.device)
+        for module in self.model.modules():
+            if hasattr(module, "mixed"):
+                module.mixed = config.quantization == "mixed"
         main, aux = parameter_groups(self.model)
         self.optimizer = torch.optim.Adam(main, lr=config.lr)
         self.aux_optimizer = torch.optim.Adam(aux, lr=config.aux_lr)
-        self.step, self.best = 0, math.inf
+        self.step, self.best, self.last_val = 0, math.inf, {}
         self.run = Path(config.out)
         self.run.mkdir(parents=True, exist_ok=True)
         self.train_images = load_images(image_files(config.data), config.crop)
@@ -175,6 +186,11 @@ class Trainer:
         if config.init:
             state = _read(config.init, self.device)
             _restore(self.model, state.get("model", state), config.init)   # a checkpoint, or shipped weights
+            if config.latent_gain != 1:
+                if not hasattr(self.model, "scale_latents"):
+                    raise ParameterError(f"{config.model} has no latent gain",
+                                         hint="--latent-gain works with bmshj2018-hyperprior")
+                self.model.scale_latents(config.latent_gain)
         if config.resume:
             self._load(config.resume)
 
@@ -227,33 +243,33 @@ class Trainer:
     def fit(self, progress: bool = True) -> dict[str, float]:
         from tqdm import tqdm
 
-        c, result = self.config, {}
+        c = self.config
         self.log("start", config=asdict(c), device=str(self.device), images=len(self.train_images))
         bar = tqdm(total=c.steps, initial=self.step, disable=not progress, dynamic_ncols=True)
         _interrupt_on_signals()
         try:
             if c.init and self.step == 0:       # the starting point, so that best.pt is never worse
-                result = self.validate()
-            result = self._loop(bar, result)
+                self.validate()
+            self._loop(bar)
         except KeyboardInterrupt:     # Ctrl-C / SIGINT: keep what was learned
             self.log("interrupted")
         bar.close()
         self.save()
-        self.log("done", **result)
-        return result
+        self.log("done", **self.last_val)
+        return self.last_val
 
     def validate(self) -> dict[str, float]:
         """Validation figures (logged); a new lowest loss is saved as best.pt. {} without --val."""
         if not self.val_images:
             return {}
-        result = validate(self.model, self.val_images, LAMBDAS[self.config.quality], self.device)
+        result = self.last_val = validate(self.model, self.val_images, LAMBDAS[self.config.quality], self.device)
         self.log("val", **result)
         if result["loss"] < self.best:
             self.best = result["loss"]
             self.save("best.pt")
         return result
 
-    def _loop(self, bar, result: dict) -> dict:
+    def _loop(self, bar) -> None:
         c, last_save = self.config, time.monotonic()
         while self.step < c.steps:
             terms = self.train_step()
@@ -262,8 +278,7 @@ class Trainer:
             if self.step % 50 == 0:
                 self.log("train", **terms)
             if self.step % c.val_every == 0 or self.step == c.steps:
-                result = self.validate()
+                self.validate()
             if time.monotonic() - last_save > 60 * c.checkpoint_minutes:
                 self.save()
                 last_save = time.monotonic()
-        return result

@@ -28,6 +28,12 @@ def add_parser(commands) -> None:
                          "(securecomp/codec/weights/*.pt): fine-tune or continue a model")
     command.add_argument("--resume", help="resume this checkpoint (weights, optimizers, step)")
     command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--quantization", choices=("noise", "mixed"), default=TrainConfig.quantization,
+                         help="training proxy for rounding: uniform noise everywhere, or noise for the rate "
+                         "and rounded latents (straight-through) for the decoders (default %(default)s)")
+    command.add_argument("--latent-gain", type=float, default=TrainConfig.latent_gain,
+                         help="with --init (bmshj2018-hyperprior): multiply the latents by this gain before "
+                         "training, a quantizer that many times finer (> 1 moves a model to a larger λ)")
     command.set_defaults(run=run_train)
 
 
