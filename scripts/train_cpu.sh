@@ -115,7 +115,8 @@ again() { again_chain 2000 1 2 3 4 5 & again_chain 2600 8 6 7 & wait; }
 #    on rounded latents, as coding gives them, not on noisy ones): quality 1 -1.2 % validation loss
 #    in 800 steps. Quality 8 sat next to 7 (λ twice as large, +0.1 dB): --latent-gain 1.3 first
 #    (the gain of 1, 1.3, 1.6 with the lowest validation loss at λ8: 4.2196 against 4.2494).
-#    QUALITY[:GAIN] per run.
+#    QUALITY[:GAIN] per run. (Quality 1's run began as that 800-step experiment, validating every
+#    200 steps, and was resumed to 1,400 with --resume.) Each run ships its best.pt.
 mixed_chain() {
     local steps=$1; shift
     for spec in "$@"; do
