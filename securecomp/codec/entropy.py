@@ -73,11 +73,13 @@ def _quantize_proxy(x: Tensor, offset: Tensor, training: bool, mixed: bool) -> t
     ``mixed`` (Minnen & Singh 2020, "mixed quantization") the next network sees the rounded value
     instead, with a straight-through gradient, so it learns on what coding will give it.
     """
-    rounded = torch.round(x - offset) + offset
     if not training:
+        rounded = torch.round(x - offset) + offset
         return rounded, rounded
     noisy = x + torch.empty_like(x).uniform_(-0.5, 0.5)
-    return noisy, (x + (rounded - x).detach()) if mixed else noisy
+    if not mixed:
+        return noisy, noisy
+    return noisy, x + (torch.round(x - offset) + offset - x).detach()
 
 
 def _at_least_float32(x: Tensor) -> Tensor:
