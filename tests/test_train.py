@@ -97,6 +97,7 @@ def test_mixed_quantization_is_a_training_setting(images, tmp_path, monkeypatch)
     (["--model", "nobody-2000"], "unknown model"),
     (["--latent-gain", "2"], "needs --init"),
     (["--quantization", "rounding"], "invalid choice"),
+    (["--ema", "1"], "--ema must be a decay in [0, 1)"),
 ])
 def test_bad_settings_are_one_line_errors(images, tmp_path, capsys, extra, message):
     assert _train(images, tmp_path / "run", "--steps", "2", *extra) == 2
@@ -168,3 +169,37 @@ def test_a_run_can_start_from_shipped_weights_and_its_record_keeps_their_lineage
     record = exporter.run_record(tuned / "best.pt")
     assert record["init"] == f"{entry['init']} → {entry['run']} → more" and record["val_psnr"] == best["psnr"]
     assert (record["steps"], record["total_steps"]) == (best["step"], entry["total_steps"] + 2 + best["step"])
+
+
+def test_ema_update_is_the_moving_average_of_the_parameters():
+    model, average = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    before = [p.detach().clone() for p in average.parameters()]
+    train.ema_update(average, model, 0.9)
+    for mean, old, value in zip(average.parameters(), before, model.parameters()):
+        assert torch.allclose(mean, 0.9 * old + 0.1 * value)
+
+
+def test_with_ema_the_average_is_validated_saved_resumed_and_exported(images, tmp_path):
+    from securecomp.codec import zoo
+    from securecomp.codec.models import model_for
+
+    run = tmp_path / "ema"
+    assert _train(images, run, "--steps", "4", "--ema", "0.5", "--lr", "3e-3") == 0
+    state = torch.load(run / "checkpoint.pt")
+    last = [e for e in _events(run) if e["event"] == "val"][-1]
+
+    def loss(weights):
+        model = model_for("bandara2020-sae", 3)
+        model.load_state_dict(weights)
+        tensors = train.load_images(train.image_files(images), 64)
+        return train.validate(model, tensors, train.LAMBDAS[3], torch.device("cpu"))["loss"]
+
+    assert zoo.weights_of(state) is state["ema"]
+    assert loss(state["ema"]) == pytest.approx(last["loss"], rel=1e-5)
+    assert loss(state["model"]) != pytest.approx(last["loss"], rel=1e-5)      # the live weights differ
+    assert "ema" in torch.load(run / "best.pt")
+
+    assert _train(images, run, "--steps", "4", "--ema", "0.5", "--resume", str(run / "checkpoint.pt")) == 0
+    resumed = torch.load(run / "checkpoint.pt")["ema"]
+    assert all(torch.equal(resumed[name], value) for name, value in state["ema"].items())
+

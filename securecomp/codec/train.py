@@ -4,11 +4,14 @@ Loss = λ·255²·MSE + bpp, with bpp the −log2 likelihoods per pixel; the ent
 quantiles follow their own auxiliary loss. Random crops and flips; periodic validation (and one
 before the first step of a run that starts from other weights); resumable checkpoints: the latest
 in ``checkpoint.pt``, the one with the lowest validation loss so far in ``best.pt``; one JSON line
-per log event.
+per log event. With ``ema`` (a decay such as 0.999) an exponential moving average of the weights
+is what validation sees and what best.pt and exports hold: it smooths the step-to-step noise of
+small batches (Polyak averaging).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import pickle
@@ -48,6 +51,7 @@ class TrainConfig:
     seed: int = 0
     quantization: str = "noise"       # "mixed": decoders see rounded latents (straight-through)
     latent_gain: float = 1.0          # with --init: fold this gain into the weights first (scale_latents)
+    ema: float = 0.0                  # decay of the weights' moving average (0: none)
     init: str | None = None           # checkpoint or shipped weights file to start from (fine-tuning)
     resume: str | None = None
 
@@ -122,8 +126,19 @@ def _check(config: TrainConfig) -> None:
         raise ParameterError("--latent-gain needs --init", hint="it moves a trained model to another λ")
     if not config.latent_gain > 0:
         raise ParameterError(f"--latent-gain must be positive, got {config.latent_gain}")
+    if not 0 <= config.ema < 1:
+        raise ParameterError(f"--ema must be a decay in [0, 1), got {config.ema}", hint="e.g. 0.999; 0 turns it off")
     if min(config.steps, config.batch_size, config.val_every) <= 0 or config.lr <= 0:
         raise ParameterError("--steps, --batch-size, --val-every and --lr must be positive")
+
+
+@torch.no_grad()
+def ema_update(average: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    """average ← decay·average + (1 − decay)·model for parameters; buffers are copied."""
+    for mean, value in zip(average.parameters(), model.parameters()):
+        mean.lerp_(value, 1 - decay)
+    for mean, value in zip(average.buffers(), model.buffers()):
+        mean.copy_(value)
 
 
 def _read(path: str, device: torch.device) -> dict:
@@ -185,14 +200,20 @@ class Trainer:
         self.val_images = load_images(image_files(config.val), 64) if config.val else []
         if config.init:
             state = _read(config.init, self.device)
-            _restore(self.model, state.get("model", state), config.init)   # a checkpoint, or shipped weights
+            _restore(self.model, zoo.weights_of(state), config.init)   # a checkpoint, or shipped weights
             if config.latent_gain != 1:
                 if not hasattr(self.model, "scale_latents"):
                     raise ParameterError(f"{config.model} has no latent gain",
                                          hint="--latent-gain works with bmshj2018-hyperprior")
                 self.model.scale_latents(config.latent_gain)
+        self.average = copy.deepcopy(self.model).requires_grad_(False) if config.ema else None
         if config.resume:
             self._load(config.resume)
+
+    @property
+    def evaluated(self) -> torch.nn.Module:
+        """The weights that are validated and exported: the moving average where there is one."""
+        return self.average or self.model
 
     def _load(self, path: str) -> None:
         state = _read(path, self.device)
@@ -203,6 +224,8 @@ class Trainer:
             raise ParameterError(f"{path} is a {saved['model']} quality {saved['quality']} run",
                                  hint="resume with the same --model and --quality, or use --init to fine-tune")
         _restore(self.model, state["model"], path)
+        if self.average is not None:
+            _restore(self.average, state.get("ema", state["model"]), path)
         self.optimizer.load_state_dict(state["optimizer"])
         self.aux_optimizer.load_state_dict(state["aux_optimizer"])
         self.step, self.best = state["step"], state.get("best", math.inf)
@@ -212,6 +235,8 @@ class Trainer:
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "aux_optimizer": self.aux_optimizer.state_dict(), "step": self.step, "best": self.best,
                  "rng": self.rng.getstate(), "config": asdict(self.config)}
+        if self.average is not None:
+            state["ema"] = self.average.state_dict()
         path = self.run / name
         torch.save(state, path.with_suffix(".tmp"))
         path.with_suffix(".tmp").replace(path)
@@ -237,6 +262,8 @@ class Trainer:
         self.aux_optimizer.zero_grad(set_to_none=True)
         aux.backward()
         self.aux_optimizer.step()
+        if self.average is not None:
+            ema_update(self.average, self.model, self.config.ema)
         self.step += 1
         return {name: value.detach().item() for name, value in terms.items()} | {"aux": aux.detach().item()}
 
@@ -262,7 +289,7 @@ class Trainer:
         """Validation figures (logged); a new lowest loss is saved as best.pt. {} without --val."""
         if not self.val_images:
             return {}
-        result = self.last_val = validate(self.model, self.val_images, LAMBDAS[self.config.quality], self.device)
+        result = self.last_val = validate(self.evaluated, self.val_images, LAMBDAS[self.config.quality], self.device)
         self.log("val", **result)
         if result["loss"] < self.best:
             self.best = result["loss"]

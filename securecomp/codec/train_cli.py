@@ -34,6 +34,9 @@ def add_parser(commands) -> None:
     command.add_argument("--latent-gain", type=float, default=TrainConfig.latent_gain,
                          help="with --init (bmshj2018-hyperprior): multiply the latents by this gain before "
                          "training, a quantizer that many times finer (> 1 moves a model to a larger λ)")
+    command.add_argument("--ema", type=float, default=TrainConfig.ema, metavar="DECAY",
+                         help="validate, keep (best.pt) and export a moving average of the weights with this "
+                         "decay, e.g. 0.999: smooths small-batch noise (default 0: off)")
     command.set_defaults(run=run_train)
 
 

@@ -78,6 +78,12 @@ def _shipping_state(model: CompressionModel) -> dict[str, torch.Tensor]:
             for name, value in model.state_dict().items()}
 
 
+def weights_of(state: dict) -> dict:
+    """The weights a training checkpoint stands for (its moving average where it has one), or a
+    weights file's own."""
+    return state.get("ema") or state.get("model", state)
+
+
 def export(checkpoint: str | Path, model_id: str, quality: int, *, record: dict) -> Path:
     """Turn a training checkpoint into a shipped weights file and its manifest entry."""
     import torch
@@ -85,7 +91,7 @@ def export(checkpoint: str | Path, model_id: str, quality: int, *, record: dict)
     from .models import model_for
 
     model = model_for(model_id, quality)
-    model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=False)["model"])
+    model.load_state_dict(weights_of(torch.load(checkpoint, map_location="cpu", weights_only=False)))
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.copy_(parameter.half().float())
