@@ -45,6 +45,8 @@ def _recipe(entry: dict) -> str:
         parts.append(entry["quantization"])
     if entry.get("latent_gain", 1) != 1:
         parts.append(f"gain {entry['latent_gain']:g}")
+    if entry.get("ema"):
+        parts.append(f"EMA {entry['ema']:g}")
     return ", ".join(parts)
 
 

@@ -9,7 +9,6 @@ chain of runs behind it and its validation in securecomp/codec/weights/manifest.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import platform
 import sys
@@ -33,6 +32,7 @@ def run_record(weights: Path) -> dict:
             "init": " → ".join(name for name, _, _ in lineage[:-1]) or "scratch", "run": run.name, "data": config["data"],
             "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
             "quantization": config.get("quantization", "noise"), "latent_gain": config.get("latent_gain", 1.0),
+            "ema": config.get("ema", 0.0),
             "hardware": f"{_cpu_name()}, 1 thread ({config.get('device_used', 'cpu')})",
             "wall_minutes": wall / 60, "total_wall_minutes": sum(w for _, _, w in lineage) / 60,
             "val_psnr": val[-1]["psnr"] if val else float("nan"),
@@ -44,7 +44,8 @@ def _run_log(run: Path) -> tuple[dict, float, list[dict]]:
     from: a resumed session names no --init), its wall seconds over all sessions, its validations."""
     events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     starts = [e for e in events if e["event"] == "start"]
-    config = starts[-1]["config"] | {"device_used": starts[-1]["device"], "init": starts[0]["config"].get("init")}
+    config = starts[-1]["config"] | {"device_used": starts[-1]["device"], "init": starts[0]["config"].get("init"),
+                                     "init_shipped": starts[0].get("init_shipped")}
     wall = sum(later["time"] - start["time"] for start, later in _sessions(events))
     return config, wall, [e for e in events if e["event"] == "val"]
 
@@ -59,20 +60,19 @@ def _lineage(weights: Path) -> list[tuple[str, int, float]]:
         chain.append((weights.parent.name, torch.load(weights, weights_only=False)["step"], wall))
         init = Path(config["init"]) if config.get("init") else None
         if init is None or not (init.parent / "log.jsonl").exists():
-            return ([_shipped_lineage(init)] if init else []) + chain[::-1]
+            return ([_shipped_lineage(init, config["init_shipped"])] if init else []) + chain[::-1]
         weights = init
 
 
-def _shipped_lineage(weights: Path) -> tuple[str, int, float]:
-    """The chain behind a shipped weights file, from the manifest entry whose SHA-256 it matches."""
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
-    for model in zoo.manifest().values():
-        for quality, entry in model.items():
-            if entry["sha256"] == digest:
-                name = entry.get("run", f"shipped q{quality} ({digest[:8]})")
-                chain = name if entry["init"] == "scratch" else f"{entry['init']} → {name}"
-                return chain, entry["total_steps"], entry["total_wall_minutes"] * 60
-    raise SystemExit(f"{weights} is not in the manifest (was it exported since the run started from it?)")
+def _shipped_lineage(weights: Path, entry: dict | None) -> tuple[str, int, float]:
+    """The chain behind a shipped weights file: its manifest entry as the run logged it when it
+    started (the file may have been exported over since), else the entry whose SHA-256 it matches."""
+    entry = entry or zoo.shipped_record(weights)
+    if entry is None:
+        raise SystemExit(f"{weights} is not in the manifest (was it exported since the run started from it?)")
+    name = entry.get("run", f"shipped q{entry['quality']} ({entry['sha256'][:8]})")
+    chain = name if entry["init"] == "scratch" else f"{entry['init']} → {name}"
+    return chain, entry["total_steps"], entry["total_wall_minutes"] * 60
 
 
 def _cpu_name() -> str:

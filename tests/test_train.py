@@ -156,6 +156,10 @@ def test_a_run_can_start_from_shipped_weights_and_its_record_keeps_their_lineage
     record = exporter.run_record(run / "checkpoint.pt")
     assert record["init"] == f"{entry['init']} → {entry['run']}" and record["run"] == "more"
     assert (record["steps"], record["total_steps"]) == (2, entry["total_steps"] + 2)
+    assert _events(run)[0]["init_shipped"]["sha256"] == entry["sha256"]
+    with pytest.MonkeyPatch.context() as patch:      # the shipped file exported over since: same chain
+        patch.setattr(zoo, "manifest", dict)
+        assert exporter.run_record(run / "checkpoint.pt")["init"] == record["init"]
 
     tuned = tmp_path / "tuned"      # a run from that run's checkpoint, validated from its first step
     assert main(["train", "--data", str(images), "--val", str(images), "--model", "bandara2020-sae",

@@ -271,7 +271,9 @@ class Trainer:
         from tqdm import tqdm
 
         c = self.config
-        self.log("start", config=asdict(c), device=str(self.device), images=len(self.train_images))
+        shipped = zoo.shipped_record(c.init) if c.init else None    # its chain, kept with the run
+        self.log("start", config=asdict(c), device=str(self.device), images=len(self.train_images),
+                 **({"init_shipped": shipped} if shipped else {}))
         bar = tqdm(total=c.steps, initial=self.step, disable=not progress, dynamic_ncols=True)
         _interrupt_on_signals()
         try:

@@ -36,6 +36,17 @@ def qualities(model_id: str) -> list[int]:
     return sorted(int(q) for q in manifest().get(model_id, {}))
 
 
+def shipped_record(path: str | Path) -> dict | None:
+    """The manifest entry of a shipped weights file (matched by SHA-256, with its model id and
+    quality), or None for any other file."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    for model_id, entries in manifest().items():
+        for quality, entry in entries.items():
+            if entry["sha256"] == digest:
+                return {"model": model_id, "quality": int(quality), **entry}
+    return None
+
+
 def pick_device(name: str = "auto") -> torch.device:
     """"auto" (CUDA where present, else the CPU), "cpu" or "cuda"."""
     import torch
