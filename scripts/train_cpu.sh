@@ -3,7 +3,7 @@
 # on a 2-core machine. The step counts are what the sessions' time allowed; with more time, raise
 # them, or continue a run: `securecomp train ... --resume runs/RUN/checkpoint.pt --steps MORE`.
 # Each stage starts from the previous stage's checkpoint (--init), so stages can be run one by one:
-#   scripts/train_cpu.sh [base|anneal|continue|tune|sae|more|extra|again|mixed|wide|ema_try|ema|export]...   (default: all but extra and again, in this order)
+#   scripts/train_cpu.sh [base|anneal|continue|tune|sae|more|extra|again|mixed|wide|ema_try|ema|ema_more|export]...   (default: all but extra and again, in this order)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/datasets}
@@ -165,6 +165,16 @@ ema_chain() {
     done
 }
 ema() { ema_chain 1 2 3 4 & ema_chain 8 6 7 & wait; }
+# 12. Session 5, with the time left: every one of those runs resumed (optimizer, moving average and
+#     all) to 2,500 steps; RUN:QUALITY per run.
+resume_chain() {
+    for spec in "$@"; do
+        local name=${spec%%:*} quality=${spec#*:}
+        hyperprior --quality "$quality" --lr 1e-4 --steps 2500 "${BIG[@]}" --val-every 500 --seed 14 --quantization mixed \
+            --ema 0.999 --resume "runs/$name/checkpoint.pt" --out "runs/$name" >> "runs/$name.out" 2>&1
+    done
+}
+ema_more() { resume_chain hp7-q1:1 hp7-q2:2 hp7-q3:3 hp7-q4:4 hp7-q5-a:5 & resume_chain hp7-q8:8 hp7-q6:6 hp7-q7:7 & wait; }
 more() { low_chain & high_chain & wait; }
 extra() { extra_chain 7 & extra_chain 8 & wait; }
 # 7. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
@@ -173,10 +183,10 @@ export_() {
     .venv/bin/python scripts/export_weights.py runs/sae-q{2,4,6,8}-t
 }
 
-for stage in "${@:-base anneal continue tune sae more mixed wide ema_try ema export}"; do
+for stage in "${@:-base anneal continue tune sae more mixed wide ema_try ema ema_more export}"; do
     for s in $stage; do
         case $s in
-            base|anneal|tune|sae|more|extra|again|mixed|wide|ema_try|ema) $s ;;
+            base|anneal|tune|sae|more|extra|again|mixed|wide|ema_try|ema|ema_more) $s ;;
             continue) continue_ ;;
             export) export_ ;;
             *) echo "unknown stage $s" >&2; exit 2 ;;

@@ -213,7 +213,7 @@ class Trainer:
     @property
     def evaluated(self) -> torch.nn.Module:
         """The weights that are validated and exported: the moving average where there is one."""
-        return self.average or self.model
+        return self.model if self.average is None else self.average
 
     def _load(self, path: str) -> None:
         state = _read(path, self.device)
