@@ -230,11 +230,13 @@ class Trainer:
         self.aux_optimizer.load_state_dict(state["aux_optimizer"])
         self.step, self.best = state["step"], state.get("best", math.inf)
         self.rng.setstate(state["rng"])
+        if "torch_rng" in state:      # the quantization noise continues where it stopped
+            torch.set_rng_state(state["torch_rng"].cpu())
 
     def save(self, name: str = "checkpoint.pt") -> Path:
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "aux_optimizer": self.aux_optimizer.state_dict(), "step": self.step, "best": self.best,
-                 "rng": self.rng.getstate(), "config": asdict(self.config)}
+                 "rng": self.rng.getstate(), "torch_rng": torch.get_rng_state(), "config": asdict(self.config)}
         if self.average is not None:
             state["ema"] = self.average.state_dict()
         path = self.run / name
