@@ -25,7 +25,7 @@ from securecomp.codec.train import LAMBDAS  # noqa: E402
 def run_record(weights: Path) -> dict:
     """The manifest record of a run's checkpoint.pt or best.pt."""
     run = weights.parent
-    config, wall, val = _run_log(run)
+    config, _, val = _run_log(run)
     lineage = _lineage(weights)
     val = [v for v in val if v["step"] <= lineage[-1][1]]     # up to the exported step
     return {"lambda": LAMBDAS[config["quality"]], "steps": lineage[-1][1], "total_steps": sum(s for _, s, _ in lineage),
@@ -34,19 +34,20 @@ def run_record(weights: Path) -> dict:
             "quantization": config.get("quantization", "noise"), "latent_gain": config.get("latent_gain", 1.0),
             "ema": config.get("ema", 0.0),
             "hardware": f"{_cpu_name()}, 1 thread ({config.get('device_used', 'cpu')})",
-            "wall_minutes": wall / 60, "total_wall_minutes": sum(w for _, _, w in lineage) / 60,
+            "wall_minutes": lineage[-1][2] / 60, "total_wall_minutes": sum(w for _, _, w in lineage) / 60,
             "val_psnr": val[-1]["psnr"] if val else float("nan"),
             "val_bpp": val[-1]["bpp"] if val else float("nan")}
 
 
-def _run_log(run: Path) -> tuple[dict, float, list[dict]]:
+def _run_log(run: Path, upto: float = float("inf")) -> tuple[dict, float, list[dict]]:
     """A run's last config (with the device it used and the checkpoint its first session started
-    from: a resumed session names no --init), its wall seconds over all sessions, its validations."""
+    from: a resumed session names no --init), its wall seconds over all sessions up to step
+    ``upto``, its validations."""
     events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     starts = [e for e in events if e["event"] == "start"]
     config = starts[-1]["config"] | {"device_used": starts[-1]["device"], "init": starts[0]["config"].get("init"),
                                      "init_shipped": starts[0].get("init_shipped")}
-    wall = sum(later["time"] - start["time"] for start, later in _sessions(events))
+    wall = sum(later["time"] - start["time"] for start, later in _sessions([e for e in events if e["step"] <= upto]))
     return config, wall, [e for e in events if e["event"] == "val"]
 
 
@@ -56,8 +57,9 @@ def _lineage(weights: Path) -> list[tuple[str, int, float]]:
     manifest record as the start of its chain."""
     chain = []
     while True:
-        config, wall, _ = _run_log(weights.parent)
-        chain.append((weights.parent.name, torch.load(weights, weights_only=False)["step"], wall))
+        step = torch.load(weights, weights_only=False)["step"]
+        config, wall, _ = _run_log(weights.parent, upto=step)
+        chain.append((weights.parent.name, step, wall))
         init = Path(config["init"]) if config.get("init") else None
         if init is None or not (init.parent / "log.jsonl").exists():
             return ([_shipped_lineage(init, config["init_shipped"])] if init else []) + chain[::-1]
