@@ -3,7 +3,7 @@
 # on a 2-core machine. The step counts are what the sessions' time allowed; with more time, raise
 # them, or continue a run: `securecomp train ... --resume runs/RUN/checkpoint.pt --steps MORE`.
 # Each stage starts from the previous stage's checkpoint (--init), so stages can be run one by one:
-#   scripts/train_cpu.sh [base|anneal|continue|tune|sae|more|extra|again|mixed|wide|ema_try|ema|ema_more|export]...   (default: all but extra and again, in this order)
+#   scripts/train_cpu.sh [base|anneal|continue|tune|sae|more|extra|again|mixed|wide|ema_try|ema|ema_more|ema_more2|export]...   (default: all but extra and again, in this order)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/datasets}
@@ -181,6 +181,8 @@ resume_chain() {
     done
 }
 ema_more() { resume_chain hp7-q1:1 hp7-q2:2 hp7-q3:3 & resume_chain hp7-q8:8 hp7-q6:6 & wait; }
+# then, as the wide net's resumes had improved, the other two wide ones
+ema_more2() { resume_chain hp7-q7:7 & resume_chain hp7-q5-a:5 & wait; }
 more() { low_chain & high_chain & wait; }
 extra() { extra_chain 7 & extra_chain 8 & wait; }
 # 7. Ship: fp16 weights, integer CDF tables from the rounded weights, manifest records.
@@ -189,10 +191,10 @@ export_() {
     .venv/bin/python scripts/export_weights.py runs/sae-q{2,4,6,8}-t
 }
 
-for stage in "${@:-base anneal continue tune sae more mixed wide ema_try ema ema_more export}"; do
+for stage in "${@:-base anneal continue tune sae more mixed wide ema_try ema ema_more ema_more2 export}"; do
     for s in $stage; do
         case $s in
-            base|anneal|tune|sae|more|extra|again|mixed|wide|ema_try|ema|ema_more) $s ;;
+            base|anneal|tune|sae|more|extra|again|mixed|wide|ema_try|ema|ema_more|ema_more2) $s ;;
             continue) continue_ ;;
             export) export_ ;;
             *) echo "unknown stage $s" >&2; exit 2 ;;
