@@ -225,7 +225,7 @@ class Trainer:
                                  hint="resume with the same --model and --quality, or use --init to fine-tune")
         _restore(self.model, state["model"], path)
         if self.average is not None:
-            _restore(self.average, state.get("ema", state["model"]), path)
+            _restore(self.average, zoo.weights_of(state), path)
         self.optimizer.load_state_dict(state["optimizer"])
         self.aux_optimizer.load_state_dict(state["aux_optimizer"])
         self.step, self.best = state["step"], state.get("best", math.inf)
