@@ -194,17 +194,14 @@ ema_more2() { resume_chain hp7-q7:7 & resume_chain hp7-q5-a:5 & wait; }
 #     improving faster at every check, was then resumed (optimizer and average) to 2,800 steps:
 #     0.9391 at 2,000, 0.9348 at 2,500, 0.9324 at 2,800 (-1.3 % in all).
 ema_round() {
-    local round=$1; shift
     for quality in "$@"; do
-        local from=securecomp/codec/weights/bmshj2018-hyperprior-q$quality.pt
-        (( round > 1 )) && from=runs/hp8-q$quality-$((round - 1))
-        stage "hp8-q$quality-$round" "$from" --quality "$quality" --lr 1e-4 --steps 1500 "${BIG[@]}" --val-every 500 \
-            --seed $((20 + round)) --quantization mixed --ema 0.999
+        stage "hp8-q$quality-1" "securecomp/codec/weights/bmshj2018-hyperprior-q$quality.pt" --quality "$quality" \
+            --lr 1e-4 --steps 1500 "${BIG[@]}" --val-every 500 --seed 21 --quantization mixed --ema 0.999
     done
 }
 session6() {
-    { ema_round 1 4 2; RESUME_STEPS=2800 resume_chain hp8-q4-1:4; } &
-    ema_round 1 5 6 &
+    { ema_round 4 2; RESUME_STEPS=2800 resume_chain hp8-q4-1:4; } &
+    ema_round 5 6 &
     wait
 }
 more() { low_chain & high_chain & wait; }
