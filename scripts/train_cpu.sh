@@ -193,9 +193,16 @@ ema_more2() { resume_chain hp7-q7:7 & resume_chain hp7-q5-a:5 & wait; }
 #     dip, +0.9 % at step 500, took the whole run to recover), so it is not shipped. Quality 4, still
 #     improving faster at every check, was then resumed (optimizer and average) to 2,800 steps:
 #     0.9391 at 2,000, 0.9348 at 2,500, 0.9324 at 2,800 (-1.3 % in all).
+# stage 11-12's run of a quality where it exists (in a replay of every stage), else what session 5
+# shipped from it (what this session had)
+shipped7() {
+    local run=runs/hp7-q$1
+    [[ $1 == 5 ]] && run=runs/hp7-q5-a
+    [[ -d $run ]] && echo "$run" || echo "securecomp/codec/weights/bmshj2018-hyperprior-q$1.pt"
+}
 ema_round() {
     for quality in "$@"; do
-        stage "hp8-q$quality-1" "securecomp/codec/weights/bmshj2018-hyperprior-q$quality.pt" --quality "$quality" \
+        stage "hp8-q$quality-1" "$(shipped7 "$quality")" --quality "$quality" \
             --lr 1e-4 --steps 1500 "${BIG[@]}" --val-every 500 --seed 21 --quantization mixed --ema 0.999
     done
 }
