@@ -26,7 +26,7 @@ from .entropy import EntropyBottleneck, GaussianConditional
 from .layers import FRAC_BITS, GDN, IGDN, IntegerNetwork, conv, deconv
 
 __all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "BlockAutoencoder",
-           "MODELS", "QUALITIES", "model_for", "parameter_groups"]
+           "MODELS", "CONTINUOUS_MODELS", "QUALITIES", "model_for", "parameter_groups"]
 
 QUALITIES = range(1, 9)
 
@@ -207,17 +207,31 @@ def _sae(quality: int) -> BlockAutoencoder:
     return BlockAutoencoder(512, 64)
 
 
+def _mean_gain(quality: int) -> CompressionModel:
+    """One model for every quality (continuous rate, :mod:`.meanscale`), as wide as qualities 5-8."""
+    from .meanscale import MeanScaleGainHyperprior
+
+    return MeanScaleGainHyperprior(112, 160)
+
+
 MODELS: dict[str, Callable[[int], CompressionModel]] = {
     "bmshj2018-factorized": _factorized,
     "bmshj2018-hyperprior": _hyperprior,
     "bandara2020-sae": _sae,
+    "mbt2018-mean-gain": _mean_gain,
 }
 
 
-def model_for(model_id: str, quality: int) -> CompressionModel:
-    """A freshly initialised model of ``model_id`` with the architecture used at ``quality`` (1..8)."""
+CONTINUOUS_MODELS = frozenset({"mbt2018-mean-gain"})   # one model for all qualities, real q in [1, 8]
+
+
+def model_for(model_id: str, quality: int | None = None) -> CompressionModel:
+    """A freshly initialised model of ``model_id`` with the architecture used at ``quality`` (1..8;
+    a continuous-rate model has one architecture for all and takes no quality)."""
     if model_id not in MODELS:
         raise ValueError(f"unknown model {model_id!r}; known models: {', '.join(MODELS)}")
+    if model_id in CONTINUOUS_MODELS:
+        return MODELS[model_id](0)
     if quality not in QUALITIES:
         raise ValueError(f"quality {quality} outside 1..8")
     return MODELS[model_id](quality)

@@ -29,6 +29,7 @@ from PIL import Image
 from ..errors import ParameterError
 from . import zoo
 
+VAL_QUALITIES = (1, 3, 5, 8)     # where a continuous-rate model is validated
 LAMBDAS = {1: 0.0018, 2: 0.0035, 3: 0.0067, 4: 0.0130, 5: 0.0250, 6: 0.0483, 7: 0.0932, 8: 0.1800}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
@@ -36,7 +37,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 @dataclass
 class TrainConfig:
     model: str
-    quality: int
+    quality: int | None               # None for a continuous-rate model (every step draws q in [1, 8])
     data: str
     val: str | None = None
     out: str = "runs"
@@ -52,6 +53,7 @@ class TrainConfig:
     quantization: str = "noise"       # "mixed": decoders see rounded latents (straight-through)
     latent_gain: float = 1.0          # with --init: fold this gain into the weights first (scale_latents)
     ema: float = 0.0                  # decay of the weights' moving average (0: none)
+    precision: str = "auto"           # "bf16" autocast, "float32", or auto: bf16 on CUDA only
     init: str | None = None           # checkpoint or shipped weights file to start from (fine-tuning)
     resume: str | None = None
 
@@ -89,35 +91,60 @@ def random_batch(images: list[torch.Tensor], size: int, crop: int, rng: random.R
     return torch.stack(batch).float().div_(255.0)
 
 
-def rate_distortion(out: dict, x: torch.Tensor, lmbda: float) -> dict[str, torch.Tensor]:
-    pixels = x.shape[0] * x.shape[2] * x.shape[3]
-    bits = sum(torch.log(lk.float()).sum() for lk in out["likelihoods"].values()) / -math.log(2)
+def rate_distortion(out: dict, x: torch.Tensor, lmbda: float | torch.Tensor) -> dict[str, torch.Tensor]:
+    """λ·255²·MSE + bpp per image, averaged; ``lmbda`` is one λ or one per image (shape (N,))."""
+    pixels = x.shape[2] * x.shape[3]
+    bits = sum(torch.log(lk.float()).flatten(1).sum(dim=1) for lk in out["likelihoods"].values()) / -math.log(2)
     bpp = bits / pixels
-    mse = torch.mean((out["x_hat"].float().clamp(0, 1) - x) ** 2)
-    return {"loss": lmbda * 255**2 * mse + bpp, "bpp": bpp, "mse": mse,
-            "psnr": -10 * torch.log10(mse.clamp_min(1e-10))}
+    mse = torch.mean((out["x_hat"].float().clamp(0, 1) - x) ** 2, dim=(1, 2, 3))
+    loss = torch.mean(torch.as_tensor(lmbda, dtype=mse.dtype, device=mse.device) * 255**2 * mse + bpp)
+    mse = mse.mean()
+    return {"loss": loss, "bpp": bpp.mean(), "mse": mse, "psnr": -10 * torch.log10(mse.clamp_min(1e-10))}
+
+
+def _forward(model, x: torch.Tensor, quality: torch.Tensor | None) -> dict:
+    """The model's training forward; a continuous-rate model also takes each image's quality."""
+    return model(x) if quality is None else model(x, quality)
 
 
 @torch.no_grad()
-def validate(model, images: list[torch.Tensor], lmbda: float, device: torch.device) -> dict[str, float]:
+def validate(model, images: list[torch.Tensor], lmbda: float, device: torch.device,
+             quality: float | None = None) -> dict[str, float]:
     model.eval()
     totals: dict[str, float] = {}
     for image in images:
         h, w = (image.shape[1] // 64) * 64, (image.shape[2] // 64) * 64
         x = image[None, :, :h, :w].float().div(255.0).to(device)
-        for name, value in rate_distortion(model(x), x, lmbda).items():
+        q = None if quality is None else torch.full((1,), float(quality), device=device)
+        for name, value in rate_distortion(_forward(model, x, q), x, lmbda).items():
             totals[name] = totals.get(name, 0.0) + float(value) / len(images)
     model.train()
     return totals
 
 
-def _check(config: TrainConfig) -> None:
-    from .models import MODELS
+def validate_range(model, images: list[torch.Tensor], device: torch.device) -> dict[str, float]:
+    """A continuous-rate model at VAL_QUALITIES: per quality q its bpp/psnr as ``bpp@q``/``psnr@q``,
+    and ``loss`` the mean of the losses (each at its own λ)."""
+    from .meanscale import lambda_of
 
-    if config.quality not in LAMBDAS:
-        raise ParameterError(f"quality must be 1..8, got {config.quality}")
+    result: dict[str, float] = {"loss": 0.0}
+    for q in VAL_QUALITIES:
+        terms = validate(model, images, float(lambda_of(q)), device, quality=q)
+        result["loss"] += terms["loss"] / len(VAL_QUALITIES)
+        result |= {f"bpp@{q:g}": terms["bpp"], f"psnr@{q:g}": terms["psnr"], f"loss@{q:g}": terms["loss"]}
+    return result
+
+
+def _check(config: TrainConfig) -> None:
+    from .models import CONTINUOUS_MODELS, MODELS
+
     if config.model not in MODELS:
         raise ParameterError(f"unknown model {config.model!r}", hint=f"models: {', '.join(MODELS)}")
+    if config.model in CONTINUOUS_MODELS:
+        if config.quality is not None:
+            raise ParameterError(f"{config.model} trains every quality at once; leave out --quality")
+    elif config.quality not in LAMBDAS:
+        raise ParameterError(f"quality must be 1..8, got {config.quality}")
     if config.crop <= 0 or config.crop % 64:
         raise ParameterError(f"--crop must be a positive multiple of 64, got {config.crop}")
     if config.quantization not in ("noise", "mixed"):
@@ -126,6 +153,8 @@ def _check(config: TrainConfig) -> None:
         raise ParameterError("--latent-gain needs --init", hint="it moves a trained model to another λ")
     if not config.latent_gain > 0:
         raise ParameterError(f"--latent-gain must be positive, got {config.latent_gain}")
+    if config.precision not in ("auto", "bf16", "float32"):
+        raise ParameterError(f"--precision must be auto, bf16 or float32, got {config.precision!r}")
     if not 0 <= config.ema < 1:
         raise ParameterError(f"--ema must be a decay in [0, 1), got {config.ema}", hint="e.g. 0.999; 0 turns it off")
     if min(config.steps, config.batch_size, config.val_every) <= 0 or config.lr <= 0:
@@ -183,7 +212,7 @@ class Trainer:
         self.config, self.device = config, zoo.pick_device(config.device)
         torch.manual_seed(config.seed)
         self.rng = random.Random(config.seed)
-        self.model = model_for(config.model, config.quality).to(self.device)
+        self.model = model_for(config.model, config.quality).to(self.device, memory_format=torch.channels_last)
         for module in self.model.modules():
             if hasattr(module, "mixed"):
                 module.mixed = config.quantization == "mixed"
@@ -200,7 +229,11 @@ class Trainer:
         self.val_images = load_images(image_files(config.val), 64) if config.val else []
         if config.init:
             state = _read(config.init, self.device)
-            _restore(self.model, zoo.weights_of(state), config.init)   # a checkpoint, or shipped weights
+            weights = zoo.weights_of(state)                 # a checkpoint, or shipped weights
+            if hasattr(self.model, "init_from_scale_hyperprior") and "gain.log_gain" not in weights:
+                self.model.init_from_scale_hyperprior(weights)   # a shipped scale hyperprior of its width
+            else:
+                _restore(self.model, weights, config.init)
             if config.latent_gain != 1:
                 if not hasattr(self.model, "scale_latents"):
                     raise ParameterError(f"{config.model} has no latent gain",
@@ -209,6 +242,11 @@ class Trainer:
         self.average = copy.deepcopy(self.model).requires_grad_(False) if config.ema else None
         if config.resume:
             self._load(config.resume)
+
+    @property
+    def _bf16(self) -> bool:
+        """bf16 autocast for the transforms (the entropy models always run in float32)."""
+        return self.config.precision == "bf16" or (self.config.precision == "auto" and self.device.type == "cuda")
 
     @property
     def evaluated(self) -> torch.nn.Module:
@@ -252,10 +290,12 @@ class Trainer:
     def train_step(self) -> dict[str, float]:
         c = self.config
         x = random_batch(self.train_images, c.batch_size, c.crop, self.rng).to(self.device)
-        autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.type == "cuda")
+        x = x.contiguous(memory_format=torch.channels_last)
+        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self._bf16)
+        quality, lmbda = self._draw_rates(len(x))
         with autocast:
-            out = self.model(x)
-        terms = rate_distortion(out, x, LAMBDAS[c.quality])
+            out = _forward(self.model, x, quality)
+        terms = rate_distortion(out, x, lmbda)
         self.optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -268,6 +308,16 @@ class Trainer:
             ema_update(self.average, self.model, self.config.ema)
         self.step += 1
         return {name: value.detach().item() for name, value in terms.items()} | {"aux": aux.detach().item()}
+
+    def _draw_rates(self, n: int) -> tuple[torch.Tensor | None, float | torch.Tensor]:
+        """(qualities, λ): None and the quality's λ, or for a continuous-rate model one quality per
+        image drawn uniformly from [1, 8] (λ log-uniform over the whole range) and its λ."""
+        if self.config.quality is not None:
+            return None, LAMBDAS[self.config.quality]
+        from .meanscale import MAX_QUALITY, MIN_QUALITY, lambda_of
+
+        quality = torch.tensor([self.rng.uniform(MIN_QUALITY, MAX_QUALITY) for _ in range(n)])
+        return quality.to(self.device), lambda_of(quality).to(self.device)
 
     def fit(self, progress: bool = True) -> dict[str, float]:
         from tqdm import tqdm
@@ -293,7 +343,11 @@ class Trainer:
         """Validation figures (logged); a new lowest loss is saved as best.pt. {} without --val."""
         if not self.val_images:
             return {}
-        result = self.last_val = validate(self.evaluated, self.val_images, LAMBDAS[self.config.quality], self.device)
+        if self.config.quality is None:
+            result = validate_range(self.evaluated, self.val_images, self.device)
+        else:
+            result = validate(self.evaluated, self.val_images, LAMBDAS[self.config.quality], self.device)
+        self.last_val = result
         self.log("val", **result)
         if result["loss"] < self.best:
             self.best = result["loss"]

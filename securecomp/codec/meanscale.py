@@ -1,0 +1,159 @@
+"""One continuous-rate model: a mean-scale hyperprior with gain units ("mbt2018-mean-gain").
+
+- Mean-scale hyperprior (Minnen, Ballé, Toderici 2018, "Joint autoregressive and hierarchical
+  priors", its hyperprior-only variant): h_s predicts a mean and a scale for every element of y.
+- Gain units (Cui et al. 2021, "Asymmetric gained deep image compression with continuous rate
+  adaptation"): one positive gain vector per integer quality multiplies y before quantization, one
+  inverse gain vector multiplies y_hat before g_s. A real quality q in [1, 8] interpolates both
+  exponentially between its integer neighbours, so the rate is continuous.
+
+Exactness: the decoder's table choice and means come from the z symbols through ``h_s_int``, an
+:class:`IntegerNetwork` (means in fixed point, ``mean = m * 2**-FRAC_BITS``). The gains act only on
+the encoder's y (which symbols it picks) and on the decoder's y_hat before g_s (pixels), never on
+what both coder sides must agree on. ``quality`` may be a tensor broadcastable to (N, 1, h, w): a
+per-position quality map (region-of-interest coding) needs no other change to the transforms.
+
+h_a reads both y and |y| (a first convolution over 2M channels): |y| is what the shipped scale
+hyperprior read, so its weights start the |y| half and the y half (the signs the means need) starts
+at zero; likewise the mean half of h_s's last layer starts at zero.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from .entropy import EntropyBottleneck, GaussianConditional
+from .layers import FRAC_BITS, IntegerNetwork, conv, deconv
+from .models import CompressionModel, _channels_last, analysis_transform, synthesis_transform
+
+__all__ = ["MeanScaleGainHyperprior", "LAMBDAS", "MIN_QUALITY", "MAX_QUALITY", "lambda_of", "initial_gains"]
+
+MIN_QUALITY, MAX_QUALITY = 1, 8
+# λ of the integer qualities: CompressAI's ladder for 1..6, then extended at the top (Kodak quality
+# 8 should reach 38 dB); a real quality interpolates log-linearly.
+LAMBDAS = (0.0018, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.1000, 0.2200)
+
+
+def _fraction(quality: Tensor) -> tuple[Tensor, Tensor]:
+    """(lower integer level index 0..6, fraction in [0, 1]) of qualities in [1, 8]."""
+    q = quality.clamp(MIN_QUALITY, MAX_QUALITY) - MIN_QUALITY
+    low = q.floor().clamp(max=MAX_QUALITY - MIN_QUALITY - 1)
+    return low.long(), q - low
+
+
+def lambda_of(quality: Tensor | float) -> Tensor:
+    """λ of (real) qualities: log-linear between the integer qualities' LAMBDAS."""
+    q = torch.as_tensor(quality, dtype=torch.float32)
+    low, t = _fraction(q)
+    logs = torch.log(torch.tensor(LAMBDAS))
+    return torch.exp(logs[low] * (1 - t) + logs[low + 1] * t)
+
+
+def initial_gains(reference: int = 6) -> Tensor:
+    """log-gains per integer quality for a model trained at ``reference``: high-rate theory puts
+    the optimal quantizer step at λ**-1/2, so the gain is sqrt(λ_q / λ_ref)."""
+    lambdas = torch.tensor(LAMBDAS)
+    return 0.5 * torch.log(lambdas / lambdas[reference - MIN_QUALITY])
+
+
+class GainUnits(nn.Module):
+    """Per-quality gain vectors (log-parametrised: always positive), interpolated for real q."""
+
+    def __init__(self, channels: int, log_gains: Tensor):
+        super().__init__()
+        self.log_gain = nn.Parameter(log_gains[:, None].repeat(1, channels).clone())
+
+    def forward(self, quality: Tensor) -> Tensor:
+        """Gains for ``quality`` of shape (N,) or (N, 1, h, w) -> (N, C, 1, 1) or (N, C, h, w)."""
+        q = quality if quality.dim() == 4 else quality.view(-1, 1, 1, 1)
+        low, t = _fraction(q.to(self.log_gain.dtype))
+        table = self.log_gain.t()                          # (C, levels)
+        lower = table[:, low[:, 0]].permute(1, 0, 2, 3)    # (N, C, h, w)
+        upper = table[:, low[:, 0] + 1].permute(1, 0, 2, 3)
+        return torch.exp(lower * (1 - t) + upper * t)
+
+
+class MeanScaleGainHyperprior(CompressionModel):
+    """Mean-scale hyperprior with gain units; every coding call takes a ``quality`` in [1, 8]."""
+
+    downsampling = 64
+    continuous = True
+
+    def __init__(self, N: int = 112, M: int = 160):
+        super().__init__()
+        self.N, self.M = N, M
+        self.g_a, self.g_s = analysis_transform(N, M), synthesis_transform(N, M)
+        self.h_a = nn.Sequential(conv(2 * M, N, 3, 1), nn.ReLU(inplace=True), conv(N, N), nn.ReLU(inplace=True),
+                                 conv(N, N))
+        self.h_s = nn.Sequential(deconv(N, N), nn.ReLU(inplace=True), deconv(N, N), nn.ReLU(inplace=True),
+                                 conv(N, 2 * M, 3, 1))
+        self.gain = GainUnits(M, initial_gains())
+        self.inverse_gain = GainUnits(M, -initial_gains())
+        self.entropy_bottleneck = EntropyBottleneck(N)
+        self.gaussian_conditional = GaussianConditional()
+        self.h_s_int = IntegerNetwork(self.h_s)
+
+    def _hyper_input(self, y: Tensor) -> Tensor:
+        return torch.cat([y, torch.abs(y)], dim=1)
+
+    def forward(self, x: Tensor, quality: Tensor) -> dict:
+        y = self.g_a(x) * self.gain(quality)
+        z_hat, z_likelihoods = self.entropy_bottleneck(self.h_a(self._hyper_input(y)))
+        scales, means = self.h_s(z_hat).chunk(2, dim=1)
+        y_hat, y_likelihoods = self.gaussian_conditional(y, scales, means)
+        x_hat = self.g_s(y_hat * self.inverse_gain(quality))
+        return {"x_hat": x_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+
+    # -- exact coding path ------------------------------------------------------------------------
+    def entropy_parameters(self, z_symbols: Tensor) -> tuple[Tensor, Tensor]:
+        """(table indexes, means) of y from the integer z symbols, identical on every machine."""
+        z_fixed = self.entropy_bottleneck.fixed_point(z_symbols, FRAC_BITS)
+        scales_fixed, means_fixed = self.h_s_int(z_fixed).chunk(2, dim=1)
+        indexes = self.gaussian_conditional.build_indexes_fixed(scales_fixed, FRAC_BITS)
+        return indexes, means_fixed * 2.0**-FRAC_BITS            # exact float64
+
+    def _encode(self, x: Tensor, quality: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        y = self.g_a(_channels_last(x)) * self.gain(quality)
+        z_symbols = self.entropy_bottleneck.quantize(self.h_a(self._hyper_input(y)))
+        return (y, z_symbols, *self.entropy_parameters(z_symbols))
+
+    def latents(self, x: Tensor, quality: Tensor) -> Tensor:
+        y, _, _, means = self._encode(x, quality)
+        gc = self.gaussian_conditional
+        return gc.dequantize(gc.quantize(y.double(), means), means).to(x.device)
+
+    def compress(self, x: Tensor, quality: Tensor) -> dict:
+        y, z_symbols, indexes, means = self._encode(x, quality)
+        strings = [self.gaussian_conditional.compress(y.double(), indexes, means),
+                   self.entropy_bottleneck.encode_symbols(z_symbols)]
+        return {"strings": strings, "shape": (z_symbols.shape[0], *z_symbols.shape[2:])}
+
+    def decompress_latents(self, strings: list[bytes], shape: tuple[int, int, int]) -> Tensor:
+        """y_hat in the gained domain (before the inverse gain), exact."""
+        n, h, w = shape
+        z_symbols = self.entropy_bottleneck.decode_symbols(strings[1], (n, self.N, h, w)).to(self._device)
+        indexes, means = self.entropy_parameters(z_symbols)
+        return self.gaussian_conditional.decompress(strings[0], indexes, means)
+
+    def decompress(self, strings: list[bytes], shape: tuple[int, int, int], quality: Tensor) -> Tensor:
+        y_hat = self.decompress_latents(strings, shape) * self.inverse_gain(quality)
+        return self.g_s(_channels_last(y_hat)).clamp_(0, 1).contiguous()
+
+    # -- starting point -------------------------------------------------------------------------
+    @torch.no_grad()
+    def init_from_scale_hyperprior(self, state: dict[str, Tensor]) -> None:
+        """Start from a shipped bmshj2018-hyperprior of the same width (N, M): transforms and z's
+        density as they are; h_a's |y| half and h_s's scale half from its h_a and h_s; the rest zero.
+        Without its final ReLU, h_s gives the same bounded scales (the bound is above zero)."""
+        own = self.state_dict()
+        for name, value in state.items():
+            if name in own and own[name].shape == value.shape and not name.startswith(("h_a.0.", "h_s.4.")):
+                own[name].copy_(value.float())
+        M = self.M
+        self.h_a[0].weight.zero_()
+        self.h_a[0].weight[:, M:] = state["h_a.0.weight"].float()
+        self.h_a[0].bias.copy_(state["h_a.0.bias"].float())
+        for part in ("weight", "bias"):
+            getattr(self.h_s[4], part).zero_()
+            getattr(self.h_s[4], part)[:M] = state[f"h_s.4.{part}"].float()
