@@ -19,6 +19,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from securecomp.codec import zoo  # noqa: E402
+from securecomp.codec.meanscale import LAMBDAS as LAMBDAS_V2  # noqa: E402
 from securecomp.codec.train import LAMBDAS  # noqa: E402
 
 
@@ -28,15 +29,30 @@ def run_record(weights: Path) -> dict:
     config, _, val = _run_log(run)
     lineage = _lineage(weights)
     val = [v for v in val if v["step"] <= lineage[-1][1]]     # up to the exported step
-    return {"lambda": LAMBDAS[config["quality"]], "steps": lineage[-1][1], "total_steps": sum(s for _, s, _ in lineage),
+    return {"lambda": _lambdas(config["quality"]), "steps": lineage[-1][1], "total_steps": sum(s for _, s, _ in lineage),
             "init": " → ".join(name for name, _, _ in lineage[:-1]) or "scratch", "run": run.name, "data": config["data"],
             "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
             "quantization": config.get("quantization", "noise"), "latent_gain": config.get("latent_gain", 1.0),
             "ema": config.get("ema", 0.0),
-            "hardware": f"{_cpu_name()}, 1 thread ({config.get('device_used', 'cpu')})",
+            "hardware": f"{_cpu_name()}, {config['threads']} thread{'s' * (config['threads'] > 1)} ({config['device_used']})",
             "wall_minutes": lineage[-1][2] / 60, "total_wall_minutes": sum(w for _, _, w in lineage) / 60,
-            "val_psnr": val[-1]["psnr"] if val else float("nan"),
-            "val_bpp": val[-1]["bpp"] if val else float("nan")}
+            **_last_validation(val)}
+
+
+def _last_validation(val: list[dict]) -> dict:
+    """val_psnr / val_bpp of the last validation (per validated quality for a continuous model)."""
+    if not val:
+        return {"val_psnr": float("nan"), "val_bpp": float("nan")}
+    last = val[-1]
+    if "psnr" in last:
+        return {"val_psnr": last["psnr"], "val_bpp": last["bpp"]}
+    return {"val_psnr": {k[5:]: v for k, v in last.items() if k.startswith("psnr@")},
+            "val_bpp": {k[4:]: v for k, v in last.items() if k.startswith("bpp@")}}
+
+
+def _lambdas(quality: int | None) -> float | list[float]:
+    """The λ a run trained for: one quality's, or every integer quality's for a continuous model."""
+    return list(LAMBDAS_V2) if quality is None else LAMBDAS[quality]
 
 
 def _run_log(run: Path, upto: float = float("inf")) -> tuple[dict, float, list[dict]]:
@@ -45,7 +61,8 @@ def _run_log(run: Path, upto: float = float("inf")) -> tuple[dict, float, list[d
     ``upto``, its validations."""
     events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     starts = [e for e in events if e["event"] == "start"]
-    config = starts[-1]["config"] | {"device_used": starts[-1]["device"], "init": starts[0]["config"].get("init"),
+    config = starts[-1]["config"] | {"device_used": starts[-1]["device"], "threads": starts[-1].get("threads", 1),
+                                     "init": starts[0]["config"].get("init"),
                                      "init_shipped": starts[0].get("init_shipped")}
     wall = sum(later["time"] - start["time"] for start, later in _sessions([e for e in events if e["step"] <= upto]))
     return config, wall, [e for e in events if e["event"] == "val"]

@@ -4,9 +4,9 @@
 # the eight per-quality bmshj2018-hyperprior models is scripts/train_cpu_v1.sh.)
 #
 # A session runs one stage in the background, niced, one process with both threads, and stops it
-# (SIGTERM saves a checkpoint and logs "done") near its end; `make export-v2 RUN=runs/NAME` ships its
+# (SIGTERM saves a checkpoint) near its end; `scripts/export_weights.py --best runs/NAME` ships its
 # best.pt, and the next session's stage starts from the shipped file (checkpoints are not kept).
-#   scripts/train_cpu.sh STAGE        (stages below; a stage whose log says "done" is not run again)
+#   scripts/train_cpu.sh STAGE        (stages below; a stage with a checkpoint resumes from it)
 #
 # Step speed on this CPU (benchmarks/bench_train_step.py, 2 threads, batch 2 × 256²): float32 NCHW
 # 0.58 s, channels_last 0.54 s, bf16 autocast 0.28 s, both 0.24 s. The trainer always uses
@@ -18,14 +18,16 @@ DATA=${DATA:-../shared/datasets}
 WEIGHTS=securecomp/codec/weights
 mkdir -p runs
 
-# v2 RUN INIT ARGS...: train runs/RUN from INIT (a run's best.pt or a weights file) unless done
+# v2 RUN INIT ARGS...: train runs/RUN from INIT (a run's best.pt or a weights file), or resume
+# runs/RUN where it stopped
 v2() {
     local name=$1 init=$2; shift 2
-    grep -q '"event": "done"' "runs/$name/log.jsonl" 2>/dev/null && return 0
+    local start=(--init "$init")
+    [[ -f runs/$name/checkpoint.pt ]] && start=(--resume "runs/$name/checkpoint.pt")
     OMP_NUM_THREADS=2 nice -n 10 .venv/bin/securecomp train --model mbt2018-mean-gain \
         --data "$DATA/train" --val "$DATA/val/gb82" --crop 256 --batch-size 2 --quantization mixed \
-        --precision bf16 --ema 0.999 --checkpoint-minutes 4 --val-every 1500 --init "$init" \
-        --out "runs/$name" "$@" > "runs/$name.out" 2>&1
+        --precision bf16 --ema 0.999 --checkpoint-minutes 4 --val-every 1500 "${start[@]}" \
+        --out "runs/$name" "$@" >> "runs/$name.out" 2>&1
 }
 
 # 1. Session 7: from the shipped bmshj2018-hyperprior quality 6 (112/160; h_a's y half and h_s's

@@ -42,10 +42,10 @@ def test_damaged_weights_are_refused(monkeypatch):
     damaged = json.loads(json.dumps(real))
     damaged[DEFAULT_MODEL][str(SHIPPED[0])]["sha256"] = "0" * 64
     monkeypatch.setattr(zoo, "manifest", lambda: damaged)
-    zoo.load.cache_clear()
+    zoo.clear_cache()
     with pytest.raises(CodecError, match="SHA-256"):
         zoo.load(DEFAULT_MODEL, SHIPPED[0])
-    zoo.load.cache_clear()
+    zoo.clear_cache()
 
 
 def test_learned_is_the_default_codec_of_encrypt_and_compress():

@@ -16,8 +16,9 @@ import torch
 from securecomp.codec import coder
 from securecomp.codec.entropy import EntropyBottleneck, GaussianConditional
 from securecomp.codec.layers import FRAC_BITS, GDN, IGDN
-from securecomp.codec.models import (MODELS, BlockAutoencoder, FactorizedPrior, ScaleHyperprior, model_for,
-                                     parameter_groups)
+from securecomp.codec.meanscale import MeanScaleGainHyperprior
+from securecomp.codec.models import (CONTINUOUS_MODELS, MODELS, BlockAutoencoder, FactorizedPrior, ScaleHyperprior,
+                                     model_for, parameter_groups)
 
 HUGE = [2**31 - 128, -(2**31), 10**9, -(10**9), 123456, -65537, 40000]   # exact in float32
 
@@ -252,6 +253,10 @@ def spread(model):
         if isinstance(model, ScaleHyperprior):
             model.h_a[-1].weight.mul_(20)
             model.h_s[-2].bias.add_(torch.linspace(-1, 3, model.M))
+        if isinstance(model, MeanScaleGainHyperprior):
+            model.h_a[-1].weight.mul_(20)
+            model.h_s[-1].bias[: model.M].add_(torch.linspace(-1, 3, model.M))    # scales
+            model.h_s[-1].bias[model.M :].add_(torch.linspace(-2, 2, model.M))    # means
     model.eval()
     model.update_tables()
     return model
@@ -259,7 +264,13 @@ def spread(model):
 
 SMALL = {"bmshj2018-factorized": lambda: FactorizedPrior(16, 24),
          "bmshj2018-hyperprior": lambda: ScaleHyperprior(16, 24),
-         "bandara2020-sae": lambda: BlockAutoencoder(64, 16)}
+         "bandara2020-sae": lambda: BlockAutoencoder(64, 16),
+         "mbt2018-mean-gain": lambda: MeanScaleGainHyperprior(16, 24)}
+
+
+def rate(model_id: str, n: int, quality: float = 6.0) -> tuple:
+    """The quality argument a continuous-rate model's calls take (none for the others)."""
+    return (torch.full((n,), quality),) if model_id in CONTINUOUS_MODELS else ()
 
 
 @pytest.mark.parametrize("model_id", sorted(MODELS))
@@ -267,20 +278,21 @@ def test_decompress_reproduces_the_encoder_latents_exactly(model_id):
     model = spread(SMALL[model_id]())
     x = torch.rand(2, 3, 64, 128)
     with torch.no_grad():
-        compressed = model.compress(x)
+        compressed = model.compress(x, *rate(model_id, 2))
         y_hat = model.decompress_latents(compressed["strings"], compressed["shape"])
-        assert torch.equal(y_hat, model.latents(x))
+        assert torch.equal(y_hat, model.latents(x, *rate(model_id, 2)))
         assert y_hat.abs().max() > 2                                  # non-trivial latents
-        x_hat = model.decompress(compressed["strings"], compressed["shape"])
+        x_hat = model.decompress(compressed["strings"], compressed["shape"], *rate(model_id, 2))
     assert x_hat.shape == x.shape and 0 <= x_hat.min() and x_hat.max() <= 1
 
 
 @pytest.mark.parametrize("model_id", sorted(MODELS))
 def test_forward_gives_reconstruction_and_likelihoods(model_id):
     model = SMALL[model_id]()
-    out = model(torch.rand(2, 3, 64, 64))
+    out = model(torch.rand(2, 3, 64, 64), *rate(model_id, 2))
     assert out["x_hat"].shape == (2, 3, 64, 64)
-    assert set(out["likelihoods"]) == ({"y", "z"} if model_id == "bmshj2018-hyperprior" else {"y"})
+    hyperpriors = {"bmshj2018-hyperprior", "mbt2018-mean-gain"}
+    assert set(out["likelihoods"]) == ({"y", "z"} if model_id in hyperpriors else {"y"})
     for likelihood in out["likelihoods"].values():
         assert (likelihood > 0).all() and (likelihood <= 1).all()
     (out["x_hat"].mean() + model.aux_loss()).backward()

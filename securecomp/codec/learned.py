@@ -93,7 +93,7 @@ class LearnedCodec:
         parts = [bytes([VERSION])]
         for top, left, h, w in _tiles(image.width, image.height):
             tile = _to_tensor(rgb[top : top + h, left : left + w]).to(device)
-            parts.append(_pack_tile(model.compress(tile)))
+            parts.append(_pack_tile(model.compress(tile, *_rate(model, quality))))
         if image.mode == "RGBA":
             alpha = get_codec("png").compress(image.getchannel("A"), 1)
             parts += [_wire.u32(len(alpha)), alpha]
@@ -104,7 +104,7 @@ class LearnedCodec:
         r = _wire.Reader(body, "learned body")
         rgb = np.empty((info.height, info.width, 3), np.uint8)
         for (top, left, h, w), strings, shape in _coded_tiles(r, model, info):
-            rgb[top : top + h, left : left + w] = self._decode_tile(model, strings, shape, h, w)
+            rgb[top : top + h, left : left + w] = self._decode_tile(model, strings, shape, h, w, info.quality)
         image = Image.fromarray(rgb, "RGB")
         if info.mode == "RGBA":
             image.putalpha(self._alpha(r, info))
@@ -115,9 +115,9 @@ class LearnedCodec:
         return image
 
     @staticmethod
-    def _decode_tile(model, strings, shape, h: int, w: int) -> np.ndarray:
+    def _decode_tile(model, strings, shape, h: int, w: int, quality: float) -> np.ndarray:
         try:
-            x_hat = model.decompress(strings, shape)
+            x_hat = model.decompress(strings, shape, *_rate(model, quality))
         except ValueError as exc:
             raise FormatError(f"learned body: corrupt latent stream ({exc})") from None
         pixels = x_hat[0, :, :h, :w].mul(255.0).round_().clamp_(0, 255)
@@ -163,6 +163,15 @@ def _loaded(model_id: str, quality: int):
 
     device = zoo.pick_device(os.environ.get("SECURECOMP_DEVICE", "cpu"))
     return zoo.load(model_id, quality, str(device)), device
+
+
+def _rate(model, quality: float) -> tuple:
+    """The extra argument a continuous-rate model's coding calls take: the quality, as a tensor."""
+    if not getattr(model, "continuous", False):
+        return ()
+    import torch
+
+    return (torch.tensor([float(quality)], device=model._device),)
 
 
 def _inference():

@@ -324,7 +324,8 @@ class Trainer:
 
         c = self.config
         shipped = zoo.shipped_record(c.init) if c.init else None    # its chain, kept with the run
-        self.log("start", config=asdict(c), device=str(self.device), images=len(self.train_images),
+        self.log("start", config=asdict(c), device=str(self.device), threads=torch.get_num_threads(),
+                 images=len(self.train_images),
                  **({"init_shipped": shipped} if shipped else {}))
         bar = tqdm(total=c.steps, initial=self.step, disable=not progress, dynamic_ncols=True)
         _interrupt_on_signals()

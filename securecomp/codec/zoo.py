@@ -1,7 +1,7 @@
 """Model zoo: trained weights shipped inside the package, sha256-checked at load.
 
 ``weights/manifest.json`` lists, per model id and quality, the file, its SHA-256 and how it was
-trained. Weight files hold fp16 parameters and the integer CDF tables (int32 buffers) that make the
+trained; a continuous-rate model (one file for every quality) has the single key ``"*"``. Weight files hold fp16 parameters and the integer CDF tables (int32 buffers) that make the
 bitstream decode identically everywhere; tables are never rebuilt at load time.
 """
 
@@ -31,9 +31,20 @@ def manifest() -> dict:
     return json.loads(MANIFEST.read_text())
 
 
+ALL_QUALITIES = "*"      # manifest key of a continuous-rate model's one file
+
+
 def qualities(model_id: str) -> list[int]:
-    """The qualities of ``model_id`` that ship with this installation."""
-    return sorted(int(q) for q in manifest().get(model_id, {}))
+    """The integer qualities of ``model_id`` that ship with this installation."""
+    entries = manifest().get(model_id, {})
+    if ALL_QUALITIES in entries:
+        return list(range(1, 9))
+    return sorted(int(q) for q in entries)
+
+
+def is_continuous(model_id: str) -> bool:
+    """True when ``model_id`` ships as one continuous-rate model (real qualities in [1, 8])."""
+    return ALL_QUALITIES in manifest().get(model_id, {})
 
 
 def shipped_record(path: str | Path) -> dict | None:
@@ -43,7 +54,7 @@ def shipped_record(path: str | Path) -> dict | None:
     for model_id, entries in manifest().items():
         for quality, entry in entries.items():
             if entry["sha256"] == digest:
-                return {"model": model_id, "quality": int(quality), **entry}
+                return {"model": model_id, "quality": None if quality == ALL_QUALITIES else int(quality), **entry}
     return None
 
 
@@ -61,13 +72,24 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-@lru_cache(maxsize=16)
 def load(model_id: str, quality: int, device: str = "cpu") -> CompressionModel:
-    """The shipped model in eval mode (float32 on ``device``); raises CodecError if absent or damaged."""
-    entry = manifest().get(model_id, {}).get(str(quality))
+    """The shipped model for ``quality`` in eval mode (float32 on ``device``); raises CodecError if
+    absent or damaged. A continuous-rate model is one object for every quality."""
+    key = ALL_QUALITIES if is_continuous(model_id) else str(quality)
+    return _load(model_id, key, device)
+
+
+def clear_cache() -> None:
+    """Forget the loaded models (after the weights or the manifest changed)."""
+    _load.cache_clear()
+
+
+@lru_cache(maxsize=16)
+def _load(model_id: str, key: str, device: str) -> CompressionModel:
+    entry = manifest().get(model_id, {}).get(key)
     if entry is None:
         shipped = ", ".join(map(str, qualities(model_id))) or "none"
-        raise CodecError(f"no trained weights for {model_id} at quality {quality} (shipped: {shipped})",
+        raise CodecError(f"no trained weights for {model_id} at quality {key} (shipped: {shipped})",
                          hint="choose a shipped quality, or a classical codec with --codec")
     data = (WEIGHTS / entry["file"]).read_bytes()
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
@@ -77,7 +99,7 @@ def load(model_id: str, quality: int, device: str = "cpu") -> CompressionModel:
 
     from .models import model_for
 
-    model = model_for(model_id, quality)
+    model = model_for(model_id, None if key == ALL_QUALITIES else int(key))
     model.load_state_dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True))
     return model.eval().to(device)
 
@@ -95,26 +117,27 @@ def weights_of(state: dict) -> dict:
     return state.get("ema") or state.get("model", state)
 
 
-def export(checkpoint: str | Path, model_id: str, quality: int, *, record: dict) -> Path:
-    """Turn a training checkpoint into a shipped weights file and its manifest entry."""
+def export(checkpoint: str | Path, model_id: str, quality: int | None, *, record: dict) -> Path:
+    """Turn a training checkpoint into a shipped weights file and its manifest entry (``quality``
+    None: a continuous-rate model, one file for every quality)."""
     import torch
 
     from .models import model_for
 
     model = model_for(model_id, quality)
-    model.load_state_dict(weights_of(torch.load(checkpoint, map_location="cpu", weights_only=False)))
+    model.load_state_dict(weights_of(torch.load(checkpoint, map_location="cpu", weights_only=True)))
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.copy_(parameter.half().float())
     model.update_tables()
     buffer = io.BytesIO()
     torch.save(_shipping_state(model), buffer)
-    name = f"{model_id}-q{quality}.pt"
+    name = f"{model_id}.pt" if quality is None else f"{model_id}-q{quality}.pt"
     WEIGHTS.mkdir(exist_ok=True)
     (WEIGHTS / name).write_bytes(buffer.getvalue())
     entries = manifest()
-    entries.setdefault(model_id, {})[str(quality)] = {
+    entries.setdefault(model_id, {})[ALL_QUALITIES if quality is None else str(quality)] = {
         "file": name, "sha256": hashlib.sha256(buffer.getvalue()).hexdigest(), **record}
     MANIFEST.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
-    load.cache_clear()
+    clear_cache()
     return WEIGHTS / name

@@ -1,0 +1,112 @@
+"""The continuous-rate model mbt2018-mean-gain: λ ladder, gain units, exact means, its training."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from securecomp.codec import zoo
+from securecomp.codec.meanscale import LAMBDAS, MeanScaleGainHyperprior, lambda_of
+from securecomp.codec.models import ScaleHyperprior
+from securecomp.codec.train import rate_distortion
+from securecomp.cli import main
+
+from test_learned_engine import spread
+from test_train import _events, images  # noqa: F401  (a fixture)
+
+Q6 = zoo.WEIGHTS / "bmshj2018-hyperprior-q6.pt"
+
+
+def test_integer_qualities_take_the_lambda_ladder_and_real_ones_interpolate_log_linearly():
+    assert torch.allclose(lambda_of(torch.arange(1.0, 9.0)), torch.tensor(LAMBDAS))
+    assert torch.isclose(lambda_of(3.5), torch.tensor((LAMBDAS[2] * LAMBDAS[3]) ** 0.5))
+    assert float(lambda_of(8.0)) == pytest.approx(LAMBDAS[-1]) and float(lambda_of(1.0)) == pytest.approx(LAMBDAS[0])
+    assert bool((lambda_of(torch.linspace(1, 8, 50)).diff() > 0).all())
+
+
+def test_gains_are_learned_vectors_at_integer_qualities_and_geometric_means_between():
+    model = MeanScaleGainHyperprior(8, 12)
+    with torch.no_grad():
+        model.gain.log_gain.add_(torch.randn_like(model.gain.log_gain) * 0.1)
+    table = model.gain.log_gain.exp()
+    gains = model.gain(torch.tensor([1.0, 4.0, 8.0, 4.25]))
+    assert gains.shape == (4, 12, 1, 1)
+    assert torch.allclose(gains[:3, :, 0, 0], table[[0, 3, 7]])
+    assert torch.allclose(gains[3, :, 0, 0], table[3] ** 0.75 * table[4] ** 0.25)
+
+
+def test_a_quality_map_gives_each_latent_position_the_gain_of_its_quality():
+    model = MeanScaleGainHyperprior(8, 12)
+    quality_map = torch.tensor([[1.0, 2.5], [6.0, 8.0]]).view(1, 1, 2, 2)
+    gains = model.gain(quality_map)
+    assert gains.shape == (1, 12, 2, 2)
+    for i, j in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+        single = model.gain(quality_map[0, 0, i, j].view(1))
+        assert torch.allclose(gains[0, :, i, j], single[0, :, 0, 0])
+
+
+def test_higher_qualities_code_more_bytes():
+    model = spread(MeanScaleGainHyperprior(16, 24))
+    x = torch.rand(1, 3, 128, 128)
+    with torch.no_grad():
+        sizes = [sum(map(len, model.compress(x, torch.tensor([q]))["strings"])) for q in (1.0, 3.5, 6.0, 8.0)]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+
+
+def test_means_are_fixed_point_and_the_same_whatever_the_thread_count():
+    model = spread(MeanScaleGainHyperprior(16, 24))
+    with torch.no_grad():
+        z = model._encode(torch.rand(2, 3, 128, 128), torch.tensor([2.0, 7.0]))[1]
+        torch.set_num_threads(1)
+        indexes, means = model.entropy_parameters(z)
+        torch.set_num_threads(2)
+        again = model.entropy_parameters(z)
+    assert torch.equal(indexes, again[0]) and torch.equal(means, again[1])
+    assert torch.equal(means * 2**10, torch.round(means * 2**10)) and means.abs().max() > 0.5
+    assert len(indexes.unique()) > 5
+
+
+@pytest.mark.skipif(not Q6.exists(), reason="the shipped quality-6 scale hyperprior is not installed")
+def test_starting_from_the_shipped_quality_6_reproduces_it_at_quality_6():
+    state = torch.load(Q6, weights_only=True)
+    reference = ScaleHyperprior(112, 160)
+    reference.load_state_dict(state)
+    model = MeanScaleGainHyperprior(112, 160)
+    model.init_from_scale_hyperprior(state)
+    x = torch.rand(1, 3, 128, 128)
+    with torch.no_grad():
+        ours, theirs = model.eval()(x, torch.tensor([6.0])), reference.eval()(x)
+    assert torch.allclose(ours["x_hat"], theirs["x_hat"], atol=1e-5)
+    for name in ("y", "z"):
+        assert torch.allclose(ours["likelihoods"][name], theirs["likelihoods"][name], atol=1e-6)
+
+
+def test_per_image_lambdas_weigh_each_image_by_its_own():
+    out = {"x_hat": torch.zeros(2, 3, 8, 8), "likelihoods": {"y": torch.full((2, 4, 2, 2), 0.5)}}
+    x = torch.stack([torch.full((3, 8, 8), 0.1), torch.full((3, 8, 8), 0.2)])
+    same = rate_distortion(out, x, 0.01)
+    assert torch.isclose(rate_distortion(out, x, torch.tensor([0.01, 0.01]))["loss"], same["loss"])
+    mixed = rate_distortion(out, x, torch.tensor([0.0, 0.02]))["loss"]
+    expected = (0.02 * 255**2 * 0.04 + 2 * 16 / 64) / 2
+    assert float(mixed) == pytest.approx(expected, rel=1e-5)
+
+
+def _train_v2(images, out, *extra):  # noqa: F811
+    return main(["train", "--data", str(images), "--val", str(images), "--model", "mbt2018-mean-gain",
+                 "--batch-size", "2", "--crop", "64", "--val-every", "2", "--device", "cpu",
+                 "--out", str(out), *extra])
+
+
+@pytest.mark.skipif(not Q6.exists(), reason="the shipped quality-6 scale hyperprior is not installed")
+def test_the_continuous_model_trains_from_the_shipped_quality_6_and_validates_across_the_range(images, tmp_path):  # noqa: F811
+    assert _train_v2(images, tmp_path / "run", "--steps", "2", "--init", str(Q6), "--precision", "bf16") == 0
+    validations = [e for e in _events(tmp_path / "run") if e["event"] == "val"]
+    assert [v["step"] for v in validations] == [0, 2]
+    for v in validations:
+        assert v["bpp@1"] < v["bpp@3"] < v["bpp@5"] < v["bpp@8"]
+        assert v["psnr@1"] < v["psnr@8"]
+
+
+def test_the_continuous_model_refuses_a_training_quality(images, tmp_path, capsys):  # noqa: F811
+    assert _train_v2(images, tmp_path / "run", "--steps", "1", "--quality", "3") == 2
+    assert "leave out --quality" in capsys.readouterr().err
