@@ -110,3 +110,21 @@ def test_the_continuous_model_trains_from_the_shipped_quality_6_and_validates_ac
 def test_the_continuous_model_refuses_a_training_quality(images, tmp_path, capsys):  # noqa: F811
     assert _train_v2(images, tmp_path / "run", "--steps", "1", "--quality", "3") == 2
     assert "leave out --quality" in capsys.readouterr().err
+
+
+def test_refined_latents_never_lose_to_the_analysis_and_decode_with_the_normal_decoder():
+    from securecomp.codec.refine import Refinement, _hard_loss, refine
+    from securecomp.codec.meanscale import lambda_of
+
+    torch.manual_seed(0)
+    model = spread(MeanScaleGainHyperprior(16, 24))
+    x, quality = torch.rand(1, 3, 64, 64), torch.tensor([4.0])
+    y, z = refine(model, x, quality, Refinement(steps=30, check_every=10))
+    with torch.no_grad():
+        y0, z0 = model.analyse(x, quality)
+        inverse, lmbda = model.inverse_gain(quality), lambda_of(4.0)
+        assert _hard_loss(model, x, y, z, inverse, lmbda) < _hard_loss(model, x, y0, z0, inverse, lmbda)
+        coded = model.code(y, z)
+        x_hat = model.decompress(coded["strings"], coded["shape"], quality)
+    assert x_hat.shape == x.shape
+    assert all(p.requires_grad for p in model.parameters())       # the model is left as it was

@@ -156,9 +156,13 @@ class EntropyBottleneck(_TableModule):
         training = self.training if training is None else training
         x = _at_least_float32(x)
         x_rate, x_hat = _quantize_proxy(x, self._broadcast(self.medians, x), training, self.mixed)
-        values = x_rate.transpose(0, 1).reshape(self.channels, 1, -1)
-        likelihood = self._likelihood(values).reshape(x_rate.transpose(0, 1).shape).transpose(0, 1)
-        return x_hat, lower_bound(likelihood, self.likelihood_bound)
+        return x_hat, self.likelihood(x_rate)
+
+    def likelihood(self, values: Tensor) -> Tensor:
+        """Probability mass of the unit interval around each of ``values`` (N, C, ...), bounded below."""
+        per_channel = values.transpose(0, 1).reshape(self.channels, 1, -1)
+        likelihood = self._likelihood(per_channel).reshape(values.transpose(0, 1).shape).transpose(0, 1)
+        return lower_bound(likelihood, self.likelihood_bound)
 
     # -- quantization -------------------------------------------------------------------------
     @staticmethod

@@ -113,19 +113,30 @@ class MeanScaleGainHyperprior(CompressionModel):
         indexes = self.gaussian_conditional.build_indexes_fixed(scales_fixed, FRAC_BITS)
         return indexes, means_fixed * 2.0**-FRAC_BITS            # exact float64
 
-    def _encode(self, x: Tensor, quality: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    def analyse(self, x: Tensor, quality: Tensor) -> tuple[Tensor, Tensor]:
+        """(y, z) before quantization: what the encoder codes, or what effort="max" refines."""
         y = self.g_a(_channels_last(x)) * self.gain(quality)
-        z_symbols = self.entropy_bottleneck.quantize(self.h_a(self._hyper_input(y)))
-        return (y, z_symbols, *self.entropy_parameters(z_symbols))
+        return y, self.h_a(self._hyper_input(y))
+
+    def _encode(self, x: Tensor, quality: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        return self._quantize(*self.analyse(x, quality))
+
+    def _quantize(self, y: Tensor, z: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        z_symbols = self.entropy_bottleneck.quantize(z)
+        return (y.double(), z_symbols, *self.entropy_parameters(z_symbols))
 
     def latents(self, x: Tensor, quality: Tensor) -> Tensor:
         y, _, _, means = self._encode(x, quality)
         gc = self.gaussian_conditional
-        return gc.dequantize(gc.quantize(y.double(), means), means).to(x.device)
+        return gc.dequantize(gc.quantize(y, means), means).to(x.device)
 
     def compress(self, x: Tensor, quality: Tensor) -> dict:
-        y, z_symbols, indexes, means = self._encode(x, quality)
-        strings = [self.gaussian_conditional.compress(y.double(), indexes, means),
+        return self.code(*self.analyse(x, quality))
+
+    def code(self, y: Tensor, z: Tensor) -> dict:
+        """Entropy-code given (y, z): ``compress`` after analysis, or after refinement."""
+        y, z_symbols, indexes, means = self._quantize(y, z)
+        strings = [self.gaussian_conditional.compress(y, indexes, means),
                    self.entropy_bottleneck.encode_symbols(z_symbols)]
         return {"strings": strings, "shape": (z_symbols.shape[0], *z_symbols.shape[2:])}
 
