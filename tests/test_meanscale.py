@@ -128,3 +128,48 @@ def test_refined_latents_never_lose_to_the_analysis_and_decode_with_the_normal_d
         x_hat = model.decompress(coded["strings"], coded["shape"], quality)
     assert x_hat.shape == x.shape
     assert all(p.requires_grad for p in model.parameters())       # the model is left as it was
+
+
+def _small_seamless_codec(monkeypatch):
+    from securecomp.codec import learned
+
+    torch.manual_seed(1)
+    model = spread(MeanScaleGainHyperprior(16, 24))
+    model.continuous = True
+    monkeypatch.setattr(learned, "_loaded", lambda model_id, quality: (model, torch.device("cpu")))
+    return learned.LearnedCodec("mbt2018-mean-gain", codec_id="mbt2018-mean-gain"), model
+
+
+def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(monkeypatch):
+    """Version-2 bodies: each tile's latents are those of g_a over the whole image, and each
+    tile's pixels those of g_s over the whole latent plane (so no tile edge can show)."""
+    import numpy as np
+    from PIL import Image
+
+    from securecomp.codec import tiling
+    from securecomp.codec.info import ImageInfo
+    from securecomp.codec.learned import SEAMLESS
+
+    codec, model = _small_seamless_codec(monkeypatch)
+    rng = torch.Generator().manual_seed(0)
+    smooth = torch.nn.functional.interpolate(torch.rand(1, 3, 50, 40, generator=rng), size=(700, 600), mode="bilinear")
+    pixels = (smooth[0].permute(1, 2, 0) * 255).round().byte().numpy()
+    x = torch.nn.functional.pad(torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 255, (0, 40, 0, 4),
+                                mode="replicate")                       # the padded image, 704 × 640
+    q = torch.tensor([5.0])
+    with torch.no_grad():
+        whole_y = model.g_a(x) * model.gain(q)
+        plane = torch.randn(1, 24, 44, 40) * 3
+        whole_x = model.synthesise(plane, q)
+        for tile in tiling.tiles(600, 700):
+            window, own = tiling.analysis_window(pixels, tile)
+            y, _ = model.analyse(window, q, own)
+            assert torch.allclose(y, whole_y[(..., *tiling.own_latents(tile))], atol=1e-4)
+            window, own = tiling.synthesis_window(plane, tile)
+            top, left, h, w = tile
+            assert torch.allclose(model.synthesise(window, q)[0, :, own[0], own[1]],
+                                  whole_x[0, :, top : top + h, left : left + w], atol=2e-3)
+    body = codec.compress(Image.fromarray(pixels), 5)
+    assert body[0] == SEAMLESS
+    decoded = codec.decompress(body, ImageInfo("mbt2018-mean-gain", "RGB", 600, 700, 5, "mbt2018-mean-gain"))
+    assert decoded.size == (600, 700) and np.asarray(decoded).std() > 0

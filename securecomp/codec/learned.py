@@ -1,11 +1,13 @@
 """The ``learned`` codec: a shipped model from the zoo behind the codec protocol.
 
 Any size: the image is cut into tiles of at most 512×512 (so memory stays bounded), each tile is
-padded to a multiple of 64 by edge replication, coded, decoded and cropped back. Grayscale (L) is
-coded as RGB and converted back; RGBA codes the colour with the model and the alpha channel
-losslessly with PNG beside it. Body layout (all integers big-endian)::
+padded to a multiple of 64 by edge replication, coded, decoded and cropped back. Version 1 (the
+per-quality models) codes each tile on its own, so tile edges can show; version 2 (continuous-rate
+models) lets the transforms see across tile edges (:mod:`.tiling`). Grayscale (L) is coded as RGB
+and converted back; RGBA codes the colour with the model and the alpha channel losslessly with PNG
+beside it. Body layout (all integers big-endian)::
 
-    version u8 = 1 | tiles, row-major: (h u16 | w u16 | count u8 | count × (len u32 | bytes))
+    version u8 (1 or 2) | tiles, row-major: (h u16 | w u16 | count u8 | count × (len u32 | bytes))
     | alpha: len u32 | PNG bytes (RGBA only)
 
 ``h``/``w`` are the deepest latent's size, ``count`` the number of latent strings.
@@ -19,20 +21,17 @@ import numpy as np
 from PIL import Image
 
 from .. import _wire
-from ..errors import FormatError
+from ..errors import FormatError, ParameterError
 from . import get_codec
 from .info import ImageInfo
+from .tiling import PAD, TILE
+from .tiling import tiles as _tiles
 
 DEFAULT_MODEL = "bmshj2018-hyperprior"
-TILE = 512
-PAD = 64
-VERSION = 1
+VERSION = 1             # tiles coded on their own
+SEAMLESS = 2            # tiles whose transforms see their neighbours (continuous-rate models)
+EFFORTS = ("default", "max")
 MAX_STRINGS = 4
-
-
-def _tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
-    return [(top, left, min(TILE, height - top), min(TILE, width - left))
-            for top in range(0, height, TILE) for left in range(0, width, TILE)]
 
 
 def _to_tensor(rgb: np.ndarray):
@@ -79,21 +78,32 @@ class LearnedCodec:
         factor = model.downsampling
         return (-(-tile_h // PAD) * PAD // factor, -(-tile_w // PAD) * PAD // factor)
 
-    def compress(self, image: Image.Image, quality: int) -> bytes:
+    def compress(self, image: Image.Image, quality: int, effort: str = "default") -> bytes:
+        """``effort="max"`` refines each tile's latents for its own rate–distortion loss before
+        coding (:mod:`.refine`, continuous-rate models): fewer bits, the same decoder, ~1 min per
+        megapixel."""
         with _inference():
-            return self._compress(image, quality)
+            return self._compress(image, quality, effort)
 
     def decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
         with _inference():
             return self._decompress(body, info)
 
-    def _compress(self, image: Image.Image, quality: int) -> bytes:
+    def _compress(self, image: Image.Image, quality: int, effort: str) -> bytes:
         model, device = _loaded(self.model, quality)
+        seamless = getattr(model, "continuous", False)
+        if effort not in EFFORTS or (effort == "max" and not seamless):
+            raise ParameterError(f"effort {effort!r} is not available for model {self.model}",
+                                 hint="effort is 'default', or 'max' with a continuous-rate model")
         rgb = np.asarray(image.convert("RGB"))
-        parts = [bytes([VERSION])]
-        for top, left, h, w in _tiles(image.width, image.height):
-            tile = _to_tensor(rgb[top : top + h, left : left + w]).to(device)
-            parts.append(_pack_tile(model.compress(tile, *_rate(model, quality))))
+        parts = [bytes([SEAMLESS if seamless else VERSION])]
+        for tile in _tiles(image.width, image.height):
+            if seamless:
+                parts.append(_pack_tile(_code_seamless(model, rgb, tile, quality, effort, device)))
+            else:
+                top, left, h, w = tile
+                x = _to_tensor(rgb[top : top + h, left : left + w]).to(device)
+                parts.append(_pack_tile(model.compress(x)))
         if image.mode == "RGBA":
             alpha = get_codec("png").compress(image.getchannel("A"), 1)
             parts += [_wire.u32(len(alpha)), alpha]
@@ -102,9 +112,15 @@ class LearnedCodec:
     def _decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
         model, _ = _loaded(self.model, info.quality)
         r = _wire.Reader(body, "learned body")
-        rgb = np.empty((info.height, info.width, 3), np.uint8)
-        for (top, left, h, w), strings, shape in _coded_tiles(r, model, info):
-            rgb[top : top + h, left : left + w] = self._decode_tile(model, strings, shape, h, w, info.quality)
+        version = r.u8()
+        if version != (SEAMLESS if getattr(model, "continuous", False) else VERSION):
+            raise FormatError(f"learned body: version {version} is not the version of model {self.model}")
+        if version == SEAMLESS:
+            rgb = _decode_seamless(model, r, info)
+        else:
+            rgb = np.empty((info.height, info.width, 3), np.uint8)
+            for (top, left, h, w), strings, shape in _coded_tiles(r, model, info):
+                rgb[top : top + h, left : left + w] = self._decode_tile(model, strings, shape, h, w)
         image = Image.fromarray(rgb, "RGB")
         if info.mode == "RGBA":
             image.putalpha(self._alpha(r, info))
@@ -115,13 +131,10 @@ class LearnedCodec:
         return image
 
     @staticmethod
-    def _decode_tile(model, strings, shape, h: int, w: int, quality: float) -> np.ndarray:
-        try:
-            x_hat = model.decompress(strings, shape, *_rate(model, quality))
-        except ValueError as exc:
-            raise FormatError(f"learned body: corrupt latent stream ({exc})") from None
-        pixels = x_hat[0, :, :h, :w].mul(255.0).round_().clamp_(0, 255)
-        return pixels.permute(1, 2, 0).cpu().numpy().astype(np.uint8)
+    def _decode_tile(model, strings, shape, h: int, w: int) -> np.ndarray:
+        with _corrupt_stream():
+            x_hat = model.decompress(strings, shape)
+        return _pixels(x_hat[0, :, :h, :w])
 
     @staticmethod
     def _alpha(r: _wire.Reader, info: ImageInfo) -> Image.Image:
@@ -142,6 +155,7 @@ def decoder_latents(bitstream: bytes) -> bytes:
     r.take(len(MAGIC) + 1)
     info = ImageInfo.read(r)
     model = zoo.load(info.model, info.quality)
+    r.u8()      # the body's version: the latents are coded alike in both
     with _inference():
         return b"".join(model.decompress_latents(strings, shape).numpy().astype("<f4").tobytes()
                         for _, strings, shape in _coded_tiles(r, model, info))
@@ -149,8 +163,6 @@ def decoder_latents(bitstream: bytes) -> bytes:
 
 def _coded_tiles(r: _wire.Reader, model, info: ImageInfo):
     """Walk a learned body after its version byte: (tile, latent strings, latent shape) per tile."""
-    if r.u8() != VERSION:
-        raise FormatError("learned body: unknown version")
     for tile in _tiles(info.width, info.height):
         yield (tile, *_read_tile(r, LearnedCodec._latent_size(model, tile[2], tile[3])))
 
@@ -165,13 +177,62 @@ def _loaded(model_id: str, quality: int):
     return zoo.load(model_id, quality, str(device)), device
 
 
-def _rate(model, quality: float) -> tuple:
-    """The extra argument a continuous-rate model's coding calls take: the quality, as a tensor."""
-    if not getattr(model, "continuous", False):
-        return ()
+def _code_seamless(model, rgb: np.ndarray, tile, quality: float, effort: str, device) -> dict:
+    """One tile of a version-2 body: its latents from g_a over the tile and its neighbourhood."""
+    from .tiling import LATENT, analysis_window
+
+    x, own = analysis_window(rgb, tile)
+    x, q = x.to(device), _quality(quality, device)
+    y, z = model.analyse(x, q, own)
+    if effort == "max":
+        from .refine import refine
+
+        rows, cols = (slice(s.start * LATENT, s.stop * LATENT) for s in own)
+        y, z = refine(model, x[:, :, rows, cols], q, start=(y, z))
+    return model.code(y, z)
+
+
+def _decode_seamless(model, r: _wire.Reader, info: ImageInfo) -> np.ndarray:
+    """Pixels of a version-2 body: every tile's latents into one plane, then g_s per tile with
+    the neighbouring latents as context."""
     import torch
 
-    return (torch.tensor([float(quality)], device=model._device),)
+    from .tiling import LATENT, own_latents, padded, synthesis_window
+
+    plane = torch.empty(1, model.M, padded(info.height) // LATENT, padded(info.width) // LATENT,
+                        device=model._device)
+    for tile, strings, shape in _coded_tiles(r, model, info):
+        with _corrupt_stream():
+            plane[(..., *own_latents(tile))] = model.decompress_latents(strings, shape)
+    rgb = np.empty((info.height, info.width, 3), np.uint8)
+    q = _quality(info.quality, model._device)
+    for top, left, h, w in _tiles(info.width, info.height):
+        window, own = synthesis_window(plane, (top, left, h, w))
+        rgb[top : top + h, left : left + w] = _pixels(model.synthesise(window, q)[0, :, own[0], own[1]])
+    return rgb
+
+
+def _quality(quality: float, device):
+    import torch
+
+    return torch.tensor([float(quality)], device=device)
+
+
+def _pixels(x_hat) -> np.ndarray:
+    """(3, h, w) floats in [0, 1] -> (h, w, 3) uint8."""
+    return x_hat.mul(255.0).round_().clamp_(0, 255).permute(1, 2, 0).cpu().numpy().astype(np.uint8)
+
+
+class _corrupt_stream:
+    """Turns the entropy decoder's ValueError into a FormatError."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if kind is not None and issubclass(kind, ValueError):
+            raise FormatError(f"learned body: corrupt latent stream ({exc})") from None
+        return False
 
 
 def _inference():

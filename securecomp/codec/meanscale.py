@@ -113,9 +113,12 @@ class MeanScaleGainHyperprior(CompressionModel):
         indexes = self.gaussian_conditional.build_indexes_fixed(scales_fixed, FRAC_BITS)
         return indexes, means_fixed * 2.0**-FRAC_BITS            # exact float64
 
-    def analyse(self, x: Tensor, quality: Tensor) -> tuple[Tensor, Tensor]:
-        """(y, z) before quantization: what the encoder codes, or what effort="max" refines."""
+    def analyse(self, x: Tensor, quality: Tensor, own: tuple[slice, slice] | None = None) -> tuple[Tensor, Tensor]:
+        """(y, z) before quantization: what the encoder codes, or what effort="max" refines.
+        ``own``: keep only these latent rows and columns (x holds a tile and its neighbourhood)."""
         y = self.g_a(_channels_last(x)) * self.gain(quality)
+        if own is not None:
+            y = y[:, :, own[0], own[1]]
         return y, self.h_a(self._hyper_input(y))
 
     def _encode(self, x: Tensor, quality: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -148,8 +151,11 @@ class MeanScaleGainHyperprior(CompressionModel):
         return self.gaussian_conditional.decompress(strings[0], indexes, means)
 
     def decompress(self, strings: list[bytes], shape: tuple[int, int, int], quality: Tensor) -> Tensor:
-        y_hat = self.decompress_latents(strings, shape) * self.inverse_gain(quality)
-        return self.g_s(_channels_last(y_hat)).clamp_(0, 1).contiguous()
+        return self.synthesise(self.decompress_latents(strings, shape), quality)
+
+    def synthesise(self, y_hat: Tensor, quality: Tensor) -> Tensor:
+        """x_hat in [0, 1] from gained latents (decoded, or a window of a decoded latent plane)."""
+        return self.g_s(_channels_last(y_hat * self.inverse_gain(quality))).clamp_(0, 1).contiguous()
 
     # -- starting point -------------------------------------------------------------------------
     @torch.no_grad()

@@ -65,12 +65,14 @@ def _hard_loss(model, x, y, z, inverse_gain, lmbda) -> float:
     return float(_loss(model, x, y_hat, z_hat, (scales, means), inverse_gain, lmbda))
 
 
-def refine(model, x: Tensor, quality: Tensor, settings: Refinement = Refinement()) -> tuple[Tensor, Tensor]:
-    """(y, z) for ``model.code`` that lower this image's rate–distortion loss at ``quality``."""
+def refine(model, x: Tensor, quality: Tensor, settings: Refinement = Refinement(),
+           start: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+    """(y, z) for ``model.code`` that lower this image's rate–distortion loss at ``quality``,
+    starting from ``start`` (the analysis of ``x`` by default)."""
     from .meanscale import lambda_of
 
     with torch.no_grad():
-        y0, z0 = model.analyse(x, quality)
+        y0, z0 = model.analyse(x, quality) if start is None else start
         inverse_gain = model.inverse_gain(quality)
     lmbda = lambda_of(quality).to(x.device).view(-1)[0]
     requires = [p.requires_grad for p in model.parameters()]

@@ -1,0 +1,81 @@
+"""Seamless tiles for the learned codec (learned body version 2).
+
+The image is coded in tiles of at most ``TILE`` pixels so that memory stays bounded, but the
+transforms see across tile edges, so that no edge shows:
+
+- analysis: g_a runs on the tile plus ``HALO_PIXELS`` of its neighbours on every side (g_a's
+  receptive field reaches 30 px), and the tile's own latents are cut out of the result; the
+  latents are then those of the whole image, up to float rounding;
+- synthesis: the decoder first decodes every tile's latents into one latent plane (M values per
+  16×16 pixels: 125 MB at 50 MP for M = 160), then runs g_s on each tile plus ``HALO_LATENTS`` of
+  the neighbouring latents and keeps the tile's own pixels.
+
+Only the hyperprior (z and the entropy parameters) is per tile: that changes the rate, not the
+pixels. Pixels beyond the image (up to the next multiple of 64) repeat its edge, as in version 1.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:       # torch is imported by the functions that need it, not with the codec
+    from torch import Tensor
+
+TILE = 512
+PAD = 64
+LATENT = 16                 # image pixels per latent position
+HALO_PIXELS = 32            # multiple of LATENT
+HALO_LATENTS = 3            # 48 px of context for g_s
+
+__all__ = ["TILE", "PAD", "LATENT", "tiles", "padded", "own_latents", "analysis_window", "synthesis_window"]
+
+
+def own_latents(tile: tuple[int, int, int, int]) -> tuple[slice, slice]:
+    """Where a tile's latents sit in the whole image's latent plane."""
+    top, left, h, w = tile
+    return slice(top // LATENT, (top + padded(h)) // LATENT), slice(left // LATENT, (left + padded(w)) // LATENT)
+
+
+def tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """(top, left, height, width) of each tile, row-major, in image pixels."""
+    return [(top, left, min(TILE, height - top), min(TILE, width - left))
+            for top in range(0, height, TILE) for left in range(0, width, TILE)]
+
+
+def padded(side: int) -> int:
+    """``side`` rounded up to a multiple of PAD (what the transforms see)."""
+    return -(-side // PAD) * PAD
+
+
+def _span(start: int, end: int, halo: int, limit: int) -> tuple[int, int]:
+    return max(start - halo, 0), min(end + halo, limit)
+
+
+def analysis_window(rgb: np.ndarray, tile: tuple[int, int, int, int]) -> tuple[Tensor, tuple[slice, slice]]:
+    """The tile with its halo as a (1, 3, h, w) float tensor in [0, 1], and the slices of the
+    tile's own latents in g_a's output."""
+    top, left, h, w = tile
+    height, width = rgb.shape[:2]
+    r0, r1 = _span(top, top + padded(h), HALO_PIXELS, padded(height))
+    c0, c1 = _span(left, left + padded(w), HALO_PIXELS, padded(width))
+    rows, cols = np.clip(np.arange(r0, r1), 0, height - 1), np.clip(np.arange(c0, c1), 0, width - 1)
+    window = rgb[rows[:, None], cols[None, :]]
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(window)).permute(2, 0, 1)[None].float().div_(255.0)
+    own = (slice((top - r0) // LATENT, (top - r0 + padded(h)) // LATENT),
+           slice((left - c0) // LATENT, (left - c0 + padded(w)) // LATENT))
+    return x, own
+
+
+def synthesis_window(latent: Tensor, tile: tuple[int, int, int, int]) -> tuple[Tensor, tuple[slice, slice]]:
+    """The tile's latents with HALO_LATENTS of context from ``latent`` (the whole plane), and the
+    slices of the tile's own pixels in g_s's output."""
+    top, left, h, w = tile
+    r0, r1 = _span(top // LATENT, (top + padded(h)) // LATENT, HALO_LATENTS, latent.shape[2])
+    c0, c1 = _span(left // LATENT, (left + padded(w)) // LATENT, HALO_LATENTS, latent.shape[3])
+    own = (slice((top // LATENT - r0) * LATENT, (top // LATENT - r0) * LATENT + h),
+           slice((left // LATENT - c0) * LATENT, (left // LATENT - c0) * LATENT + w))
+    return latent[:, :, r0:r1, c0:c1], own
