@@ -25,11 +25,11 @@ from .codec.info import MAX_QUALITY
 from .errors import SecurecompError
 from .keys import format_key, generate_key, write_key_file
 from .recipients import format_identity, generate_identity, write_identity_file
-from .suites import DEFAULT_SUITE
+from .suites import DEFAULT_SUITE, SUITES
 
 __all__ = ["main"]
 
-SUITE_CHOICES = tuple(container.SUITES)
+SUITE_CHOICES = tuple(SUITES)
 INTERRUPTED = 130
 DEBUG_VARIABLE = "SECURECOMP_TRACEBACK"
 PASSWORD_NOTE = ("Without --key-file, --password-file or a public-key option (--recipient, --identity), "

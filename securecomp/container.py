@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from . import _wire
 from .codec.info import ImageInfo
 from .errors import FormatError
-from .hazmat import aead
 from .keys import NONCE_SIZE, SALT_SIZE, KdfParams
+from .suites import suite_coded, suite_named
 
 MAGIC = b"SECURECOMP"
 VERSION = 1
-SUITES = {"aes": 1, "chaos+aes": 2, "chaos": 3}
-SUITE_NAMES = {code: name for name, code in SUITES.items()}
 KDF_KEY, KDF_ARGON2ID, KEY_RECIPIENTS = 1, 2, 3       # the key_type codes
-HMAC_SIZE = 32
 MAX_PAYLOAD = 1 << 32
 X25519_SIZE = 32
 WRAPPED_KEY_SIZE = 48       # the 32-byte file key + a 16-byte Poly1305 tag
@@ -65,7 +62,7 @@ class Header:
         return KDF_ARGON2ID if self.kdf is not None else KEY_RECIPIENTS if self.stanzas else KDF_KEY
 
     def pack(self) -> bytes:
-        parts = [MAGIC, _wire.u8(VERSION), _wire.u8(SUITES[self.suite]), _wire.u8(self.key_type), self.nonce]
+        parts = [MAGIC, _wire.u8(VERSION), _wire.u8(suite_named(self.suite).code), _wire.u8(self.key_type), self.nonce]
         if self.kdf is not None:
             k = self.kdf
             parts += [_wire.u32(k.memory_kib), _wire.u32(k.iterations), _wire.u8(k.lanes), k.salt]
@@ -83,9 +80,7 @@ class Header:
 
 def sealed_size(suite: str, payload_size: int) -> int:
     """Bytes that follow the header for a ``payload_size``-byte plaintext under ``suite``."""
-    if suite == "chaos":
-        return payload_size + HMAC_SIZE
-    return aead.sealed_size(payload_size)
+    return suite_named(suite).sealed_size(payload_size)
 
 
 @dataclass(frozen=True)
@@ -115,7 +110,8 @@ def parse(blob: bytes) -> Parsed:
 
 def _read_header(r: _wire.Reader) -> Header:
     suite_code, key_type = r.u8(), r.u8()
-    if suite_code not in SUITE_NAMES:
+    suite = suite_coded(suite_code)
+    if suite is None:
         raise FormatError(f"unknown cipher suite code {suite_code}")
     if key_type not in (KDF_KEY, KDF_ARGON2ID, KEY_RECIPIENTS):
         raise FormatError(f"unknown key type code {key_type}")
@@ -126,7 +122,7 @@ def _read_header(r: _wire.Reader) -> Header:
     payload_size = r.u64()
     if payload_size > MAX_PAYLOAD:
         raise FormatError(f"payload of {payload_size} bytes exceeds the limit of {MAX_PAYLOAD}")
-    return Header(SUITE_NAMES[suite_code], nonce, info, payload_size, kdf, stanzas)
+    return Header(suite.name, nonce, info, payload_size, kdf, stanzas)
 
 
 def _read_kdf(r: _wire.Reader) -> KdfParams:

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from securecomp.errors import DecryptionError
 from securecomp.hazmat import aead
+from securecomp.hazmat.exceptions import InvalidTag
 
 KEY, PREFIX, AD = os.urandom(32), os.urandom(7), b"header"
 STEP = aead.CHUNK_SIZE + aead.TAG_SIZE
@@ -28,20 +28,20 @@ def _three_chunks():
 def test_swapping_chunks_is_detected():
     data, chunks = _three_chunks()
     swapped = chunks[1] + chunks[0] + chunks[2]
-    with pytest.raises(DecryptionError):
+    with pytest.raises(InvalidTag):
         aead.open_(KEY, PREFIX, swapped, AD, len(data))
 
 
 def test_dropping_the_last_chunk_is_detected_even_with_the_matching_length():
     data, chunks = _three_chunks()
-    with pytest.raises(DecryptionError):
+    with pytest.raises(InvalidTag):
         aead.open_(KEY, PREFIX, chunks[0] + chunks[1], AD, 2 * aead.CHUNK_SIZE)
 
 
 def test_extending_with_a_chunk_is_detected():
     data, chunks = _three_chunks()
     extended = b"".join(chunks[:2]) + chunks[1] + chunks[2]
-    with pytest.raises(DecryptionError):
+    with pytest.raises(InvalidTag):
         aead.open_(KEY, PREFIX, extended, AD, len(data) + aead.CHUNK_SIZE)
 
 
@@ -49,5 +49,5 @@ def test_other_associated_data_or_prefix_or_key_is_detected():
     data = os.urandom(100)
     sealed = aead.seal(KEY, PREFIX, data, AD)
     for key, prefix, ad in [(KEY, PREFIX, b"other"), (KEY, bytes(7), AD), (os.urandom(32), PREFIX, AD)]:
-        with pytest.raises(DecryptionError):
+        with pytest.raises(InvalidTag):
             aead.open_(key, prefix, sealed, ad, len(data))

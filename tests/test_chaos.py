@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from securecomp.errors import ParameterError
+from securecomp.hazmat.exceptions import InvalidParameter
 from securecomp.hazmat import chaos
 from securecomp.hazmat.chaos import ChaosCipher
 
@@ -104,12 +104,12 @@ def test_keystream_words_are_distinct_across_lanes_and_steps():
 
 
 @pytest.mark.parametrize("bad_key", [b"", bytes(31), bytes(33), "k" * 32])
-def test_wrong_key_size_raises_parameter_error(bad_key):
-    with pytest.raises(ParameterError):
+def test_wrong_key_size_raises_invalid_parameter(bad_key):
+    with pytest.raises(InvalidParameter):
         ChaosCipher(bad_key)
 
 
 @pytest.mark.parametrize("bad_nonce", [b"", bytes(12), bytes(17), None])
-def test_wrong_nonce_size_raises_parameter_error(bad_nonce):
-    with pytest.raises(ParameterError):
+def test_wrong_nonce_size_raises_invalid_parameter(bad_nonce):
+    with pytest.raises(InvalidParameter):
         ChaosCipher(KEY).encrypt(b"data", nonce=bad_nonce)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import struct
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag as _GcmInvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import DecryptionError
+from .exceptions import InvalidParameter, InvalidTag
 
-__all__ = ["CHUNK_SIZE", "TAG_SIZE", "PREFIX_SIZE", "seal", "open_", "sealed_size", "chunk_count"]
+__all__ = ["KEY_SIZE", "CHUNK_SIZE", "TAG_SIZE", "PREFIX_SIZE", "seal", "open_", "sealed_size", "chunk_count"]
 
+KEY_SIZE = 32
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
 PREFIX_SIZE = 7
@@ -42,7 +43,7 @@ def seal(key: bytes, prefix: bytes, plaintext: bytes, associated_data: bytes) ->
     """Encrypt ``plaintext`` chunk by chunk; returns the concatenated ciphertext+tag chunks."""
     aead, view, n = AESGCM(key), memoryview(plaintext), chunk_count(len(plaintext))
     if n > MAX_CHUNKS:
-        raise ValueError("message too long for the chunk counter")
+        raise InvalidParameter("message too long for the chunk counter")
     out = []
     for i in range(n):
         chunk = view[i * CHUNK_SIZE : (i + 1) * CHUNK_SIZE]
@@ -51,9 +52,9 @@ def seal(key: bytes, prefix: bytes, plaintext: bytes, associated_data: bytes) ->
 
 
 def open_(key: bytes, prefix: bytes, sealed: bytes, associated_data: bytes, plaintext_size: int) -> bytes:
-    """Authenticate and decrypt every chunk; raises DecryptionError before returning anything."""
+    """Authenticate and decrypt every chunk; raises InvalidTag before returning anything."""
     if len(sealed) != sealed_size(plaintext_size):
-        raise DecryptionError("sealed payload has the wrong length")
+        raise InvalidTag("sealed payload has the wrong length")
     aead, view, n = AESGCM(key), memoryview(sealed), chunk_count(plaintext_size)
     step = CHUNK_SIZE + TAG_SIZE
     out = []
@@ -61,6 +62,6 @@ def open_(key: bytes, prefix: bytes, sealed: bytes, associated_data: bytes, plai
         chunk = view[i * step : (i + 1) * step]
         try:
             out.append(aead.decrypt(_nonce(prefix, i, i == n - 1), chunk, associated_data))
-        except InvalidTag:
-            raise DecryptionError("authentication failed: wrong key or password, or the file was modified") from None
+        except _GcmInvalidTag:
+            raise InvalidTag(f"chunk {i}: authentication failed") from None
     return b"".join(out)

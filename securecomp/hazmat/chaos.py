@@ -28,7 +28,7 @@ import numpy as np
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ..errors import ParameterError
+from .exceptions import InvalidParameter
 
 __all__ = ["ChaosCipher", "KEY_SIZE", "NONCE_SIZE"]
 
@@ -240,7 +240,7 @@ class ChaosCipher:
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, (bytes, bytearray)) or len(key) != KEY_SIZE:
-            raise ParameterError(f"ChaosCipher needs a {KEY_SIZE}-byte key")
+            raise InvalidParameter(f"ChaosCipher needs a {KEY_SIZE}-byte key")
         self._key = bytes(key)
 
     def encrypt(self, data: bytes, *, nonce: bytes) -> bytes:
@@ -251,7 +251,7 @@ class ChaosCipher:
 
     def _apply(self, data: bytes, nonce: bytes, round_fn, *, forward: bool) -> bytes:
         if not isinstance(nonce, (bytes, bytearray)) or len(nonce) != NONCE_SIZE:
-            raise ParameterError(f"ChaosCipher needs a {NONCE_SIZE}-byte nonce")
+            raise InvalidParameter(f"ChaosCipher needs a {NONCE_SIZE}-byte nonce")
         view = memoryview(data).cast("B")
         n_words, bits = len(view) // 8, 8 * (len(view) % 8)
         schedule = _schedule(self._key, bytes(nonce), len(view))
