@@ -32,8 +32,13 @@ v2() {
 
 # 1. Session 7: from the shipped bmshj2018-hyperprior quality 6 (112/160; h_a's y half and h_s's
 #    mean half start at zero, gains at sqrt(λ_q / λ_6)); λ drawn per image over the whole range.
-#    Stopped by SIGTERM when the session's time ran out.
+#    Stopped at step 1,680: unweighted, quality 8's loss (4.6) outweighed quality 1's (0.46) ten
+#    times, and at step 1,500 the validation loss had risen at qualities 5 and 8 while 1 and 3 fell
+#    (quality 1 still 50 % above v1's quality-1 model).
 s7() { v2 v2-s7 "$WEIGHTS/bmshj2018-hyperprior-q6.pt" --lr 2e-4 --steps 100000 --seed 70; }
+# 2. Session 7, from there: each image's loss weighted by (λ / λ_mid)**-1/2 (meanscale.loss_weight),
+#    a fresh optimizer and moving average from s7's weights; stopped when the session's time ran out.
+s7b() { v2 v2-s7b runs/v2-s7/checkpoint.pt --lr 2e-4 --steps 100000 --seed 71; }
 
 for stage in "$@"; do
     "$stage"

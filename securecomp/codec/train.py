@@ -91,13 +91,16 @@ def random_batch(images: list[torch.Tensor], size: int, crop: int, rng: random.R
     return torch.stack(batch).float().div_(255.0)
 
 
-def rate_distortion(out: dict, x: torch.Tensor, lmbda: float | torch.Tensor) -> dict[str, torch.Tensor]:
-    """λ·255²·MSE + bpp per image, averaged; ``lmbda`` is one λ or one per image (shape (N,))."""
+def rate_distortion(out: dict, x: torch.Tensor, lmbda: float | torch.Tensor,
+                    weight: float | torch.Tensor = 1.0) -> dict[str, torch.Tensor]:
+    """λ·255²·MSE + bpp per image, times ``weight``, averaged; ``lmbda`` and ``weight`` are one
+    value or one per image (shape (N,))."""
     pixels = x.shape[2] * x.shape[3]
     bits = sum(torch.log(lk.float()).flatten(1).sum(dim=1) for lk in out["likelihoods"].values()) / -math.log(2)
     bpp = bits / pixels
     mse = torch.mean((out["x_hat"].float().clamp(0, 1) - x) ** 2, dim=(1, 2, 3))
-    loss = torch.mean(torch.as_tensor(lmbda, dtype=mse.dtype, device=mse.device) * 255**2 * mse + bpp)
+    per_image = torch.as_tensor(lmbda, dtype=mse.dtype, device=mse.device) * 255**2 * mse + bpp
+    loss = torch.mean(torch.as_tensor(weight, dtype=mse.dtype, device=mse.device) * per_image)
     mse = mse.mean()
     return {"loss": loss, "bpp": bpp.mean(), "mse": mse, "psnr": -10 * torch.log10(mse.clamp_min(1e-10))}
 
@@ -124,13 +127,13 @@ def validate(model, images: list[torch.Tensor], lmbda: float, device: torch.devi
 
 def validate_range(model, images: list[torch.Tensor], device: torch.device) -> dict[str, float]:
     """A continuous-rate model at VAL_QUALITIES: per quality q its bpp/psnr as ``bpp@q``/``psnr@q``,
-    and ``loss`` the mean of the losses (each at its own λ)."""
-    from .meanscale import lambda_of
+    and ``loss`` the mean of the losses (each at its own λ, weighted as in training)."""
+    from .meanscale import lambda_of, loss_weight
 
     result: dict[str, float] = {"loss": 0.0}
     for q in VAL_QUALITIES:
         terms = validate(model, images, float(lambda_of(q)), device, quality=q)
-        result["loss"] += terms["loss"] / len(VAL_QUALITIES)
+        result["loss"] += terms["loss"] * float(loss_weight(q)) / len(VAL_QUALITIES)
         result |= {f"bpp@{q:g}": terms["bpp"], f"psnr@{q:g}": terms["psnr"], f"loss@{q:g}": terms["loss"]}
     return result
 
@@ -292,10 +295,10 @@ class Trainer:
         x = random_batch(self.train_images, c.batch_size, c.crop, self.rng).to(self.device)
         x = x.contiguous(memory_format=torch.channels_last)
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self._bf16)
-        quality, lmbda = self._draw_rates(len(x))
+        quality, lmbda, weight = self._draw_rates(len(x))
         with autocast:
             out = _forward(self.model, x, quality)
-        terms = rate_distortion(out, x, lmbda)
+        terms = rate_distortion(out, x, lmbda, weight)
         self.optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -309,15 +312,16 @@ class Trainer:
         self.step += 1
         return {name: value.detach().item() for name, value in terms.items()} | {"aux": aux.detach().item()}
 
-    def _draw_rates(self, n: int) -> tuple[torch.Tensor | None, float | torch.Tensor]:
-        """(qualities, λ): None and the quality's λ, or for a continuous-rate model one quality per
-        image drawn uniformly from [1, 8] (λ log-uniform over the whole range) and its λ."""
+    def _draw_rates(self, n: int) -> tuple[torch.Tensor | None, float | torch.Tensor, float | torch.Tensor]:
+        """(qualities, λ, loss weight): None, the quality's λ and 1; or for a continuous-rate model
+        one quality per image drawn uniformly from [1, 8] (λ log-uniform over the whole range),
+        its λ and its weight (meanscale.loss_weight)."""
         if self.config.quality is not None:
-            return None, LAMBDAS[self.config.quality]
-        from .meanscale import MAX_QUALITY, MIN_QUALITY, lambda_of
+            return None, LAMBDAS[self.config.quality], 1.0
+        from .meanscale import MAX_QUALITY, MIN_QUALITY, lambda_of, loss_weight
 
         quality = torch.tensor([self.rng.uniform(MIN_QUALITY, MAX_QUALITY) for _ in range(n)])
-        return quality.to(self.device), lambda_of(quality).to(self.device)
+        return quality.to(self.device), lambda_of(quality).to(self.device), loss_weight(quality).to(self.device)
 
     def fit(self, progress: bool = True) -> dict[str, float]:
         from tqdm import tqdm
