@@ -12,11 +12,11 @@ import os
 import sys
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageOps
+from PIL import Image
 
 from ._atomic import OutputExistsError, atomic_write
-from ._pillow import pillow_errors
 from .errors import ParameterError, SecurecompError, UnsupportedImageError
+from .images import apply_exif_orientation, pillow_errors
 from .keys import read_key_file
 from .recipients import MAX_RECIPIENTS, parse_recipient, read_identity_file
 
@@ -67,9 +67,7 @@ def image_input(path: str | None):
         _check_readable(Path(path))
         return str(path)
     with pillow_errors(UnsupportedImageError, "cannot read the image on stdin"):
-        image = Image.open(io.BytesIO(read_input(path)))
-        if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:
-            image = ImageOps.exif_transpose(image)     # the pixels a viewer shows, as for files
+        image = apply_exif_orientation(Image.open(io.BytesIO(read_input(path))))    # the pixels a viewer shows, as for files
     return image
 
 

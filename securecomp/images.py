@@ -18,16 +18,17 @@ Anything else raises :class:`~securecomp.errors.UnsupportedImageError`.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from PIL import ExifTags, Image, ImageOps
 
-from ._pillow import pillow_errors, to_sixteen_bit
 from .codec.info import check_size
-from .errors import FormatError, UnsupportedImageError
+from .errors import FormatError, SecurecompError, UnsupportedImageError
 
-__all__ = ["CARRIED_MODES", "to_image", "image_to_array"]
+__all__ = ["CARRIED_MODES", "to_image", "image_to_array", "pillow_errors", "to_sixteen_bit", "apply_exif_orientation"]
 
 CARRIED_MODES = ("L", "RGB", "RGBA", "I;16")
 _INTEGER_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
@@ -47,6 +48,7 @@ _ARRAY_HINT = "use uint8 arrays of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 
 _TYPE_HINT = (
     "pass a PIL.Image.Image, a numpy array or a path; for encoded bytes use PIL.Image.open(io.BytesIO(data))"
 )
+SIXTEEN_BIT_LIMIT = 65535
 
 
 def to_image(obj: Any) -> Image.Image:
@@ -81,7 +83,7 @@ def _normalize(image: Image.Image, *, upright: bool = False) -> Image.Image:
     check_image_size(*image.size)
     with pillow_errors(UnsupportedImageError, "cannot decode image"):
         if upright:
-            image = _upright(image)
+            image = apply_exif_orientation(image)
         image.load()
         return _to_carried_mode(image)
 
@@ -141,8 +143,43 @@ def _open(path: str) -> Image.Image:
             ) from exc
 
 
-def _upright(image: Image.Image) -> Image.Image:
+def apply_exif_orientation(image: Image.Image) -> Image.Image:
     """Rotate/flip as the EXIF orientation tag says, so the pixels are the ones a viewer shows."""
     if image.getexif().get(ExifTags.Base.Orientation, 1) == 1:
         return image
     return ImageOps.exif_transpose(image)
+
+
+@contextmanager
+def pillow_errors(error: type[SecurecompError], what: str) -> Iterator[None]:
+    """Turn whatever Pillow raises on bad or hostile bytes into ``error(f"{what}: ...")``.
+
+    Pillow's format plugins raise many kinds of exceptions on malformed input (OSError,
+    ValueError, SyntaxError, EOFError, struct.error, IndexError, ...), so all are caught here,
+    except our own errors and MemoryError, which pass through unchanged.
+    """
+    try:
+        yield
+    except (SecurecompError, MemoryError):
+        raise
+    except Image.DecompressionBombError as exc:
+        raise error(f"{what}: the image declares too many pixels ({exc})") from exc
+    except Exception as exc:
+        raise error(f"{what}: {exc}") from exc
+
+
+def to_sixteen_bit(image: Image.Image) -> Image.Image:
+    """Convert an integer image ("I", "I;16B", "I;16L", ...) to "I;16" exactly.
+
+    Pillow's own ``convert("I;16")`` clips through 8 bits for "I;16B" and clamps "I"; numpy
+    keeps every value. Values outside 0..65535 raise :class:`UnsupportedImageError`.
+    """
+    if image.mode == "I;16":
+        return image
+    pixels = np.asarray(image)
+    if pixels.min() < 0 or pixels.max() > SIXTEEN_BIT_LIMIT:
+        raise UnsupportedImageError(
+            f"{image.mode} image has values outside 0..{SIXTEEN_BIT_LIMIT}",
+            hint="scale it into 0..65535 (16-bit) or 0..255 (8-bit) first",
+        )
+    return Image.fromarray(pixels.astype(np.uint16))

@@ -54,8 +54,8 @@ from PIL import (
     WebPImagePlugin,
 )
 
-from .._pillow import pillow_errors, to_sixteen_bit
 from ..errors import CodecError, FormatError, UnsupportedImageError
+from ..images import pillow_errors, to_sixteen_bit
 from .info import ImageInfo
 
 __all__ = ["PillowCodec", "CODECS"]
