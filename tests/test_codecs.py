@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from skimage import data
 
-import securecomp.codec as registry
+import securecomp.codec.registry as registry
 from securecomp.codec import codec_ids, codecs_for_mode, get_codec, register
 from securecomp.codec.bitstream import decode_image, encode_image
 from securecomp.errors import CodecError, FormatError, UnsupportedImageError
@@ -80,7 +80,7 @@ class RawCodec:
 
 
 def test_registered_codec_round_trips_through_encode_and_decode(monkeypatch):
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(registry, "_REGISTRY", {codec_id: get_codec(codec_id) for codec_id in codec_ids()})
     register(RawCodec())
     image = _random_image("L", (5, 3))
     info, body = encode_image(image, "raw-test", 4)
@@ -94,7 +94,7 @@ def test_registered_codec_round_trips_through_encode_and_decode(monkeypatch):
     ids=["taken-id", "invalid-id", "model-id-too-long", "not-a-codec"],
 )
 def test_registering_a_taken_or_invalid_codec_raises(monkeypatch, codec):
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(registry, "_REGISTRY", {codec_id: get_codec(codec_id) for codec_id in codec_ids()})
     with pytest.raises((ValueError, TypeError)):
         register(codec)
 

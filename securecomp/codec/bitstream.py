@@ -11,7 +11,6 @@ and size; the body is what the codec wrote. The container reuses :func:`encode_i
 
 from __future__ import annotations
 
-import zlib
 from numbers import Integral
 from typing import Any
 
@@ -20,15 +19,14 @@ from PIL import Image
 from .. import _wire
 from ..errors import FormatError, ParameterError, UnsupportedImageError
 from ..images import to_image
-from . import codecs_for_mode, get_codec
 from .base import Codec
+from .framing import MAGIC, VERSION, add_checksum, strip_checksum
 from .info import MAX_QUALITY, ImageInfo
+from .registry import codecs_for_mode, get_codec
 
 __all__ = ["MAGIC", "VERSION", "DEFAULT_CODEC", "DEFAULT_QUALITY", "compress", "decompress",
            "resolve_codec", "encode_image", "decode_image", "check_quality"]
 
-MAGIC = b"SCIMG"
-VERSION = 1
 DEFAULT_CODEC = "learned"
 DEFAULT_QUALITY = 6
 SIXTEEN_BIT_CODEC = "png"  # the default for "I;16" images, which no lossy codec carries
@@ -42,13 +40,12 @@ def compress(image: Any, *, quality: int | None = None, codec: str | None = None
     """
     picture = to_image(image)
     info, body = encode_image(picture, *resolve_codec(picture, codec, quality))
-    data = MAGIC + _wire.u8(VERSION) + info.pack() + body
-    return data + _wire.u32(zlib.crc32(data))
+    return add_checksum(MAGIC + _wire.u8(VERSION) + info.pack() + body)
 
 
 def decompress(data: bytes) -> Image.Image:
     """The image in bytes made by :func:`compress`; malformed bytes raise :class:`FormatError`."""
-    data = _checked(data)
+    data = strip_checksum(data)
     reader = _wire.Reader(data, "bitstream")
     if reader.take(len(MAGIC)) != MAGIC:
         raise FormatError("not a securecomp bitstream (bad magic)")
@@ -58,19 +55,6 @@ def decompress(data: bytes) -> Image.Image:
                           hint="upgrade securecomp to read bitstreams made by a newer version")
     info = ImageInfo.read(reader)
     return decode_image(info, bytes(reader.rest()))
-
-
-def _checked(data: bytes) -> bytes:
-    """``data`` without its CRC-32 trailer, which must match: a bare bitstream has no other
-    integrity check, and an entropy-coded body can decode silently to a wrong image when damaged."""
-    if len(data) < len(MAGIC) + 5:
-        raise FormatError("bitstream is truncated")
-    if zlib.crc32(data[:-4]) != int.from_bytes(data[-4:], "big"):
-        if bytes(data[: len(MAGIC)]) != MAGIC:
-            raise FormatError("not a securecomp bitstream (bad magic)")
-        raise FormatError("bitstream is damaged or truncated (CRC-32 mismatch)",
-                          hint="the bytes changed since compress(); a container (securecomp.encrypt) also authenticates them")
-    return data[:-4]
 
 
 def resolve_codec(image: Image.Image, codec: str | None, quality: int | None) -> tuple[str, int]:

@@ -22,8 +22,8 @@ from PIL import Image
 
 from .. import _wire
 from ..errors import FormatError, ParameterError
-from . import get_codec
 from .info import ImageInfo
+from .registry import get_codec
 from .tiling import PAD, TILE
 from .tiling import tiles as _tiles
 
@@ -149,7 +149,8 @@ def decoder_latents(bitstream: bytes) -> bytes:
     golden tests pin them (the pixels pass through float convolutions and may differ in rounding).
     """
     from . import zoo
-    from .bitstream import MAGIC, _checked
+    from .framing import MAGIC
+    from .framing import strip_checksum as _checked
 
     r = _wire.Reader(_checked(bitstream), "bitstream")
     r.take(len(MAGIC) + 1)
