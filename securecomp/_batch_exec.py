@@ -19,9 +19,26 @@ from .errors import BatchError, ParameterError
 IN_FLIGHT_PER_WORKER = 4
 
 
-def run_jobs(function: Callable, jobs: Sequence, settings, *, workers: int = 1, dask=None) -> Iterator[dict]:
+def check_runner(workers: int, dask) -> None:
+    """Refuse a bad worker count, or ``dask`` without Dask distributed installed, before any work
+    (a batch calls this before it creates OUT_DIR or the manifest)."""
     if not isinstance(workers, int) or workers < 1:
         raise ParameterError(f"workers must be a positive integer, not {workers!r}")
+    if dask is not None:
+        _distributed()
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ParameterError("--dask needs Dask distributed, which is not installed",
+                             hint="pip install 'securecomp[dask]'") from None
+    return distributed
+
+
+def run_jobs(function: Callable, jobs: Sequence, settings, *, workers: int = 1, dask=None) -> Iterator[dict]:
+    check_runner(workers, dask)
     if dask is not None:
         return _run_dask(function, jobs, settings, dask, workers)
     if workers > 1:
@@ -72,11 +89,7 @@ def _pool_result(future, job) -> dict:
 # --- Dask distributed --------------------------------------------------------------------------
 
 def _run_dask(function, jobs, settings, dask, workers: int) -> Iterator[dict]:
-    try:
-        from distributed import as_completed
-    except ImportError:
-        raise ParameterError("--dask needs Dask distributed, which is not installed",
-                             hint="pip install 'securecomp[dask]'") from None
+    as_completed = _distributed().as_completed
     client, owned = _dask_client(dask, workers)
     try:
         window = max(1, sum(_dask_threads(client).values())) * IN_FLIGHT_PER_WORKER

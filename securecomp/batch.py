@@ -15,6 +15,7 @@ filesystem, mounted at the same paths.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -28,7 +29,7 @@ from typing import Iterator
 from PIL import Image
 
 from ._atomic import atomic_write
-from ._batch_exec import run_jobs
+from ._batch_exec import check_runner, run_jobs
 from .api import decrypt, encrypt
 from .errors import BatchError, ParameterError
 from .recipients import Identity, format_identity
@@ -206,25 +207,46 @@ def _worker_info() -> dict:
 
 def read_manifest(path: Path) -> dict[str, dict]:
     """The last line of each input in a manifest; unparsable lines (a cut-off write) are skipped."""
+    return _read_manifest(path)[0]
+
+
+def _read_manifest(path: Path) -> tuple[dict[str, dict], set[str]]:
+    """(the last line of each input, every output a line records as written with status ok)."""
     found: dict[str, dict] = {}
-    if not path.exists():
-        return found
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
+    written: set[str] = set()
+    try:
+        handle = _open_manifest(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return found, written
+    with open(handle, encoding="utf-8", errors="replace") as lines:
+        for line in lines:
             try:
                 record = json.loads(line)
             except ValueError:
                 continue
             if isinstance(record, dict) and isinstance(record.get("input"), str):
                 found[record["input"]] = record
-    return found
+                if record.get("status") == "ok" and isinstance(record.get("output"), str):
+                    written.add(record["output"])
+    return found, written
+
+
+def _open_manifest(path: Path, flags: int) -> int:
+    """A descriptor of the manifest, never opened through a symbolic link; created with mode 0600."""
+    try:
+        return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "the manifest is a symbolic link; refusing to follow it", str(path)) from None
+        raise
 
 
 class _ManifestWriter:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = open(path, "a", encoding="utf-8")
-        if self._handle.tell() and not _ends_with_newline(path):
+        handle = _open_manifest(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+        self._handle = open(handle, "a", encoding="utf-8")
+        if not _ends_with_newline(handle):
             self._handle.write("\n")            # after a cut-off line, start a fresh one
         self._unsynced = 0
 
@@ -245,10 +267,10 @@ class _ManifestWriter:
         self._handle.close()
 
 
-def _ends_with_newline(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"
+def _ends_with_newline(handle: int) -> bool:
+    """True for an empty file or one whose last byte is a newline."""
+    size = os.fstat(handle).st_size
+    return size == 0 or os.pread(handle, 1, size - 1) == b"\n"
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -259,9 +281,11 @@ def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathL
               progress: bool | None = None, raise_on_error: bool = True) -> Summary:
     """Process a tree (see the module docstring); raises BatchError at the end if any file failed."""
     settings = Settings(direction, _portable(secret), codec, quality, cipher)
+    check_runner(workers, dask)                 # a missing extra fails before anything is created
     source, target = _check_folders(Path(in_dir), Path(out_dir))
     manifest_path = Path(manifest) if manifest is not None else target / MANIFEST_NAME
     jobs = plan(source, target, settings, read_manifest(manifest_path))
+    target.mkdir(parents=True, exist_ok=True)
     summary = _run(jobs, settings, manifest_path, workers=workers, dask=dask, progress=progress)
     if summary.failed and raise_on_error:
         first = summary.errors[0]
@@ -285,7 +309,6 @@ def _check_folders(in_dir: Path, out_dir: Path) -> tuple[Path, Path]:
         raise ParameterError(f"{out_dir} exists and is not a folder")
     if in_dir.resolve() == out_dir.resolve():
         raise ParameterError("IN_DIR and OUT_DIR are the same folder", hint="write the results to another folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
     return in_dir, out_dir
 
 

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
+import sys
 
 import numpy as np
 import pytest
@@ -164,6 +167,29 @@ def test_decrypt_names_png_outputs_and_reports_two_inputs_for_one_output(tree, t
     summary = batch.run_batch("decrypt", out, tmp_path / "back", secret=SECRET, raise_on_error=False)
     assert summary.failed == 1 and "already written" in summary.errors[0]["error"]
     assert (tmp_path / "back" / "sub" / "deeper" / "d.png").exists()
+
+
+# --- manifest and extras ------------------------------------------------------------------------
+
+def test_the_manifest_is_created_0600_and_never_opened_through_a_symlink(tree, tmp_path):
+    out = tmp_path / "out"
+    _encrypt(tree, out)
+    assert stat.S_IMODE((out / batch.MANIFEST_NAME).stat().st_mode) == 0o600
+    planted, victim = tmp_path / "planted", tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    planted.mkdir()
+    (planted / batch.MANIFEST_NAME).symlink_to(victim)
+    with pytest.raises(OSError) as caught:
+        _encrypt(tree, planted)
+    assert caught.value.errno == errno.ELOOP and "symbolic link" in str(caught.value)
+    assert victim.read_text() == "precious\n"
+
+
+def test_dask_without_distributed_fails_before_out_dir_or_manifest_exist(tree, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)       # `import distributed` raises ImportError
+    with pytest.raises(ParameterError, match="needs Dask distributed"):
+        _encrypt(tree, tmp_path / "out", dask="local")
+    assert not (tmp_path / "out").exists()
 
 
 # --- command line --------------------------------------------------------------------------------
