@@ -17,6 +17,8 @@ __all__ = [
     "CodecError",
     "TransportError",
     "BatchError",
+    "UsageError",
+    "InputOutputError",
 ]
 
 
@@ -85,3 +87,17 @@ class BatchError(SecurecompError):
 
     exit_code = 7
     default_hint = "see the manifest's lines with \"status\": \"error\"; run the same command again to retry them"
+
+
+class UsageError(SecurecompError):
+    """The command line itself is wrong (unknown option, missing argument, ...)."""
+
+    exit_code = 2
+    default_hint = "see `securecomp --help`"
+
+
+class InputOutputError(SecurecompError):
+    """An input that cannot be read, or an output that cannot be written."""
+
+    exit_code = 5
+    default_hint = "check the path and its permissions"

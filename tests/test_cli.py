@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from securecomp import __version__, cli
+from securecomp.cli import commands
 from securecomp._sample import landscape
 from securecomp.analysis import psnr
 from securecomp.keys import parse_key, read_key_file
@@ -163,7 +164,7 @@ def test_decrypt_writes_the_format_of_the_output_extension(tmp_path, sealed, key
 def test_terminal_password_prompt_asks_twice_on_encrypt_and_once_on_decrypt(tmp_path, image_file, pixels,
                                                                             monkeypatch, capsys):
     prompts = []
-    monkeypatch.setattr("securecomp._cli_io.terminal_available", lambda: True)
+    monkeypatch.setattr("securecomp.cli.io.terminal_available", lambda: True)
     monkeypatch.setattr("getpass.getpass", lambda prompt="": prompts.append(prompt) or PASSWORD)
     sealed, restored = tmp_path / "photo.sc", tmp_path / "restored.png"
     assert run(capsys, "encrypt", image_file, "-o", sealed, "--codec", "png")[0] == 0
@@ -175,7 +176,7 @@ def test_terminal_password_prompt_asks_twice_on_encrypt_and_once_on_decrypt(tmp_
 
 def test_mismatched_passwords_are_refused_and_write_nothing(tmp_path, image_file, monkeypatch, capsys):
     answers = iter(["one password", "another password"])
-    monkeypatch.setattr("securecomp._cli_io.terminal_available", lambda: True)
+    monkeypatch.setattr("securecomp.cli.io.terminal_available", lambda: True)
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     code, _, err = run(capsys, "encrypt", image_file, "-o", tmp_path / "photo.sc")
     assert code == 2 and "do not match" in err
@@ -184,7 +185,7 @@ def test_mismatched_passwords_are_refused_and_write_nothing(tmp_path, image_file
 
 
 def test_without_a_terminal_or_secret_file_the_hint_names_the_options(tmp_path, image_file, monkeypatch, capsys):
-    monkeypatch.setattr("securecomp._cli_io.terminal_available", lambda: False)
+    monkeypatch.setattr("securecomp.cli.io.terminal_available", lambda: False)
     code, _, err = run(capsys, "encrypt", image_file, "-o", tmp_path / "photo.sc")
     assert code == 2
     assert_clean_error(err)
@@ -334,7 +335,7 @@ def test_existing_output_without_force_exits_5_before_any_work(tmp_path, image_f
                                                                 monkeypatch, capsys, no_prompt):
     output = tmp_path / "existing"
     output.write_bytes(b"precious")
-    monkeypatch.setattr(cli, command, lambda *a, **k: pytest.fail("the work started before the output check"))
+    monkeypatch.setattr(commands, command, lambda *a, **k: pytest.fail("the work started before the output check"))
     source = image_file if command == "encrypt" else sealed
     code, _, err = run(capsys, command, source, "-o", output)     # no key given: must not prompt either
     assert code == 5 and "--force" in err
@@ -387,7 +388,7 @@ def test_version_and_help_exit_0(capsys):
 def test_interrupt_exits_130(tmp_path, image_file, key_file, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(cli, "encrypt", interrupted)
+    monkeypatch.setattr(commands, "encrypt", interrupted)
     code, _, err = run(capsys, "encrypt", image_file, "-o", tmp_path / "x.sc", "--key-file", key_file)
     assert code == 130 and err.startswith("error: interrupted") and "Traceback" not in err
     assert not (tmp_path / "x.sc").exists()
@@ -395,7 +396,7 @@ def test_interrupt_exits_130(tmp_path, image_file, key_file, monkeypatch, capsys
 
 def test_an_unexpected_bug_still_prints_no_traceback(tmp_path, image_file, key_file, monkeypatch, capsys):
     monkeypatch.delenv(cli.DEBUG_VARIABLE, raising=False)
-    monkeypatch.setattr(cli, "encrypt", lambda *a, **k: {}["boom"])
+    monkeypatch.setattr(commands, "encrypt", lambda *a, **k: {}["boom"])
     code, _, err = run(capsys, "encrypt", image_file, "-o", tmp_path / "x.sc", "--key-file", key_file)
     assert code == 1
     assert_clean_error(err)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from securecomp.analysis.cli_report import STEPS_PER_IMAGE
+from securecomp.cli.report import STEPS_PER_IMAGE
 from securecomp.analysis.rendering import report_html
 from securecomp.analysis.report import ReportSettings, build_report, check_report_image, report_json
 from securecomp.analysis.verdict import verdict

@@ -1,4 +1,4 @@
-"""Rate–distortion benchmark behind ``securecomp bench`` (GUIDE §5).
+"""Rate–distortion benchmark behind ``securecomp bench`` (its command line: securecomp.cli.bench).
 
 bpp comes from the real bytes of :func:`securecomp.compress` (descriptor included), PSNR in RGB on
 the 8-bit reconstruction, both averaged over the images per quality. BD-rate is Bjøntegaard's with
@@ -15,13 +15,14 @@ import numpy as np
 from PIL import Image
 from scipy.interpolate import PchipInterpolator
 
+from ..analysis.metrics import ms_ssim, psnr
 from ..errors import ParameterError
-from . import get_codec
 from .bitstream import compress, decompress
+from .registry import get_codec
 
 ANCHORS = ("jpeg", "jpeg2000", "webp", "avif")
 MS_SSIM_MIN_SIDE = 161      # five scales of an 11-pixel window
-# CompressAI's published Kodak points (bpp, RGB PSNR), qualities 1..8 (GUIDE §5), from
+# CompressAI's published Kodak points (bpp, RGB PSNR), qualities 1..8, from
 # results/kodak/compressai-bmshj2018-{factorized,hyperprior}_mse_cuda.json in its repository.
 PUBLISHED = {
     "compressai bmshj2018-factorized": [(0.123, 26.91), (0.189, 28.22), (0.288, 29.62), (0.440, 31.28),
@@ -31,21 +32,8 @@ PUBLISHED = {
 }
 
 
-def psnr_rgb(reference: np.ndarray, test: np.ndarray) -> float:
-    mse = np.mean((reference.astype(np.float64) - test.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
-
-
-def _ms_ssim():
-    try:
-        from ..analysis.metrics import ms_ssim
-    except ImportError:
-        return None
-    return ms_ssim
-
-
 def measure(image: Image.Image, codec: str, quality: int) -> dict[str, float]:
-    """One image at one setting: real bytes, PSNR (and MS-SSIM when available), seconds."""
+    """One image at one setting: real bytes, RGB PSNR (and MS-SSIM when the image is large enough), seconds."""
     start = time.perf_counter()
     data = compress(image, codec=codec, quality=quality)
     middle = time.perf_counter()
@@ -53,9 +41,8 @@ def measure(image: Image.Image, codec: str, quality: int) -> dict[str, float]:
     end = time.perf_counter()
     reference, test = np.asarray(image.convert("RGB")), np.asarray(decoded.convert("RGB"))
     row = {"bytes": len(data), "bpp": 8 * len(data) / (image.width * image.height),
-           "psnr": psnr_rgb(reference, test), "encode_s": middle - start, "decode_s": end - middle}
-    ms_ssim = _ms_ssim()
-    if ms_ssim is not None and min(image.size) >= MS_SSIM_MIN_SIDE:
+           "psnr": psnr(reference, test), "encode_s": middle - start, "decode_s": end - middle}
+    if min(image.size) >= MS_SSIM_MIN_SIDE:
         row["ms_ssim"] = float(ms_ssim(reference, test, data_range=255, channel_axis=-1))
     return row
 
@@ -156,27 +143,3 @@ def plot(summary: dict, path: str | Path) -> None:
 
 def write(summary: dict, output: str | Path) -> None:
     Path(output).write_text(json.dumps(summary, indent=1) + "\n")
-
-
-def add_parser(commands) -> None:
-    command = commands.add_parser("bench", help="rate-distortion benchmark of the codecs on a dataset",
-                                  description="bpp from real bytes, RGB PSNR (and MS-SSIM), BD-rate "
-                                  "against the classical anchors, seconds; JSON and an RD plot.")
-    command.add_argument("--dataset", required=True, help="folder of PNG/JPEG images (e.g. Kodak)")
-    command.add_argument("--codecs", nargs="+", default=["learned", *ANCHORS], metavar="ID")
-    command.add_argument("--qualities", nargs="+", type=int, default=list(range(1, 9)), metavar="Q")
-    command.add_argument("--limit", type=int, help="use only the first N images")
-    command.add_argument("-o", "--output", default="bench.json", help="JSON results (default %(default)s)")
-    command.add_argument("--plot", help="RD plot PNG (default: beside the JSON)")
-    command.set_defaults(run=run_bench)
-
-
-def run_bench(args) -> int:
-    images = dataset_images(args.dataset)[: args.limit]
-    summary = run(images, args.codecs, args.qualities)
-    write(summary, args.output)
-    plot(summary, args.plot or str(Path(args.output).with_suffix(".png")))
-    for codec, anchors in summary["bd_rate"].items():
-        shown = ", ".join(f"{a} {v:+.1f} %" for a, v in anchors.items() if v is not None)
-        print(f"{codec:15s} BD-rate: {shown or 'n/a'}")
-    return 0

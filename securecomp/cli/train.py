@@ -1,11 +1,11 @@
-"""``securecomp train``: argparse wiring for :mod:`securecomp.codec.train`."""
+"""``securecomp train``: the command line of :mod:`securecomp.codec.train`."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import fields
 
-from .train import TrainConfig, Trainer
+from ..codec.train import TrainConfig, Trainer
 
 
 def add_parser(commands) -> None:

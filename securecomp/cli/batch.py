@@ -1,17 +1,14 @@
-"""`securecomp batch encrypt|decrypt IN_DIR OUT_DIR`: the command-line face of securecomp.batch.
-
-Registered by securecomp.cli.build_parser through :func:`add_parser`. It reuses that module's
-option helpers, so it is imported late (inside build_parser) to avoid an import cycle.
-"""
+"""`securecomp batch encrypt|decrypt IN_DIR OUT_DIR`: the command-line face of securecomp.batch."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import batch
-from ._cli_io import read_secret, report
-from .errors import BatchError
+from .. import batch
+from ..errors import BatchError
+from .io import read_secret, report_error
+from .options import codec_options, positive, secret_options
 
 __all__ = ["add_parser", "run_batch"]
 
@@ -21,35 +18,28 @@ DASK_NOTE = ("--dask ADDRESS runs the files on a Dask distributed cluster (`loca
 
 def add_parser(commands) -> None:
     """Add `batch` with its `encrypt` and `decrypt` subcommands to the `securecomp` subparsers."""
-    from .cli import _add_codec_options, _add_secret_options
-
     command = commands.add_parser("batch", help="encrypt or decrypt a whole folder tree (resumable, parallel)")
     actions = command.add_subparsers(title="actions", metavar="ACTION", required=True)
     for direction in batch.DIRECTIONS:
         verb = "compress and encrypt every image" if direction == "encrypt" else "decrypt every .sc file to PNG"
+        encrypting = direction == "encrypt"
+        parents = [secret_options(encrypting=encrypting), *([codec_options()] if encrypting else []), _run_options()]
         action = actions.add_parser(direction, help=f"{verb} under IN_DIR into the same tree under OUT_DIR",
-                                    description=f"{verb.capitalize()} under IN_DIR into OUT_DIR. {DASK_NOTE}")
+                                    description=f"{verb.capitalize()} under IN_DIR into OUT_DIR. {DASK_NOTE}",
+                                    parents=parents)
         action.add_argument("in_dir", metavar="IN_DIR")
         action.add_argument("out_dir", metavar="OUT_DIR")
-        _add_secret_options(action, encrypting=direction == "encrypt")
-        if direction == "encrypt":
-            _add_codec_options(action)
-        _add_run_options(action)
         action.set_defaults(run=run_batch, direction=direction)
 
 
-def _add_run_options(action) -> None:
-    action.add_argument("--workers", type=_positive, default=1, metavar="N",
+def _run_options() -> argparse.ArgumentParser:
+    action = argparse.ArgumentParser(add_help=False)
+    action.add_argument("--workers", type=positive, default=1, metavar="N",
                         help="local worker processes (default: 1); with --dask local: the cluster's workers")
     action.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address (tcp://HOST:8786, tls://...) or `local`")
     action.add_argument("--manifest", metavar="FILE", help=f"JSON Lines manifest (default: OUT_DIR/{batch.MANIFEST_NAME})")
     action.add_argument("--no-progress", action="store_true", help="no progress bar (it shows on a terminal only)")
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}")
-    return int(text)
+    return action
 
 
 def run_batch(args) -> int:
@@ -87,7 +77,7 @@ def _print_summary(args, summary: batch.Summary) -> None:
 
 def _failure(summary: batch.Summary, args) -> BatchError:
     for record in summary.errors[:5]:
-        report(f"{record['input']}: {record['error']}")
+        report_error(f"{record['input']}: {record['error']}")
     manifest = args.manifest or f"{args.out_dir}/{batch.MANIFEST_NAME}"
     return BatchError(f"{summary.failed} files failed (each is recorded in {manifest})")
 

@@ -1,6 +1,6 @@
 """`securecomp report IMAGE [IMAGE...] --key-file K -o report.html [--json out.json]`.
 
-Wired into :func:`securecomp.cli.build_parser` by :func:`add_parser`. Everything is checked before
+Everything is checked before
 the long work starts (outputs writable, key file valid, every image readable and large enough),
 so a mistake costs a second, not a minute; failures print ``error:``/``hint:`` lines and leave no
 output file. Heavy modules load only when the command runs.
@@ -8,11 +8,12 @@ output file. Heavy modules load only when the command runs.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from .._cli_io import UsageError, check_output, image_input, read_secret, write_output
+from ..errors import UsageError
+from .io import check_output, image_input, read_secret, write_output
+from .options import at_least, fraction_below_half
 
 __all__ = ["add_parser", "run_report"]
 
@@ -39,38 +40,20 @@ def add_parser(commands) -> None:
 
 
 def _add_settings(command) -> None:
-    command.add_argument("--trials", type=_count(1), default=100, metavar="N",
+    command.add_argument("--trials", type=at_least(1), default=100, metavar="N",
                          help="trials per NPCR/UACI experiment (default: 100)")
-    command.add_argument("--alpha", type=_alpha, default=0.05, metavar="A",
+    command.add_argument("--alpha", type=fraction_below_half, default=0.05, metavar="A",
                          help="significance level of the image tests (default: 0.05)")
-    command.add_argument("--seed", type=_count(0), metavar="S",
+    command.add_argument("--seed", type=at_least(0), metavar="S",
                          help="seed for nonces, positions and key bits (default: random, recorded in the report)")
-    command.add_argument("--nist-sequences", type=_count(0), default=10, metavar="N",
+    command.add_argument("--nist-sequences", type=at_least(0), default=10, metavar="N",
                          help="NIST SP800-22 sequences of ciphertext (default: 10; 0 skips; "
                               "55 or more add the uniformity rule)")
-    command.add_argument("--nist-bits", type=_count(1000), default=1_000_000, metavar="N",
+    command.add_argument("--nist-bits", type=at_least(1000), default=1_000_000, metavar="N",
                          help="bits per NIST sequence (default: 1000000, as SP800-22 recommends)")
     command.add_argument("--codec", metavar="ID", help="codec for the compression results (default: the default codec)")
-    command.add_argument("--quality", type=_count(1), action="append", metavar="Q",
+    command.add_argument("--quality", type=at_least(1), action="append", metavar="Q",
                          help="quality level 1..8; repeat for several (default: the codec's default)")
-
-
-def _count(smallest: int):
-    def parse(text: str) -> int:
-        if not text.isdigit() or int(text) < smallest:
-            raise argparse.ArgumentTypeError(f"expected a whole number of at least {smallest}, not {text!r}")
-        return int(text)
-    return parse
-
-
-def _alpha(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 < value < 0.5:
-        raise argparse.ArgumentTypeError(f"alpha must be a number between 0 and 0.5, not {text!r}")
-    return value
 
 
 def run_report(args) -> int:
@@ -78,8 +61,8 @@ def run_report(args) -> int:
     _check_codec(args.codec, args.quality or ())
     key, key_source = _key(args.key_file)
     images = [_load(path) for path in args.images]
-    from .report import ReportSettings, build_report, report_json
-    from .rendering import report_html
+    from ..analysis.rendering import report_html
+    from ..analysis.report import ReportSettings, build_report, report_json
     settings = ReportSettings(trials=args.trials, alpha=args.alpha, seed=args.seed,
                               nist_sequences=args.nist_sequences, nist_sequence_length=args.nist_bits,
                               codec=args.codec, qualities=tuple(args.quality or (None,)))
@@ -119,8 +102,8 @@ def _key(key_file: str | None) -> tuple[bytes, str]:
 
 
 def _load(path: str):
+    from ..analysis.report import check_report_image
     from ..images import image_to_array
-    from .report import check_report_image
     if path == "-":
         raise UsageError("the report reads images from files, not stdin", hint="give the image file names")
     pixels = image_to_array(image_input(path))

@@ -1,4 +1,4 @@
-"""Input, output, secrets and error reporting for the command line (securecomp.cli).
+"""Input, output, secrets and error reporting for the command line.
 
 Manners, after age: binary output never goes to a terminal, output files appear atomically or not
 at all, an existing output needs --force, passwords come from the terminal or a file.
@@ -14,29 +14,15 @@ from pathlib import Path
 
 from PIL import Image
 
-from ._atomic import OutputExistsError, atomic_write
-from .errors import ParameterError, SecurecompError, UnsupportedImageError
-from .images import apply_exif_orientation, pillow_errors
-from .keys import read_key_file
-from .recipients import MAX_RECIPIENTS, parse_recipient, read_identity_file
+from .._atomic import OutputExistsError, atomic_write
+from ..errors import InputOutputError, ParameterError, UnsupportedImageError, UsageError
+from ..images import apply_exif_orientation, pillow_errors
+from ..keys import read_key_file
+from ..recipients import MAX_RECIPIENTS, parse_recipient, read_identity_file
 
 STDIO = "-"
 MAX_PASSWORD_FILE = 1 << 16
 LOSSLESS_FORMAT = "PNG"
-
-
-class UsageError(SecurecompError):
-    """The command line itself is wrong (unknown option, missing argument, ...)."""
-
-    exit_code = 2
-    default_hint = "see `securecomp --help`"
-
-
-class InputOutputError(SecurecompError):
-    """An input that cannot be read, or an output that cannot be written."""
-
-    exit_code = 5
-    default_hint = "check the path and its permissions"
 
 
 def is_stdio(path: str | None) -> bool:
@@ -215,7 +201,7 @@ def terminal_available() -> bool:
 
 # --- errors ------------------------------------------------------------------------------------
 
-def report(message: str, hint: str = "") -> None:
+def report_error(message: str, hint: str = "") -> None:
     print(f"error: {message}", file=sys.stderr)
     if hint:
         print(f"hint: {hint}", file=sys.stderr)
@@ -223,5 +209,5 @@ def report(message: str, hint: str = "") -> None:
 
 def report_os_error(exc: OSError) -> int:
     where = f"{exc.filename}: " if exc.filename else ""
-    report(f"{where}{exc.strerror or exc}", "check that the input exists and the output folder is writable")
+    report_error(f"{where}{exc.strerror or exc}", "check that the input exists and the output folder is writable")
     return InputOutputError.exit_code

@@ -1,4 +1,4 @@
-"""The `securecomp` command: keygen, encrypt, decrypt, inspect, demo.
+"""The basic commands: keygen, encrypt, decrypt, inspect, demo.
 
 Every failure prints ``error: <message>`` and usually ``hint: <what to do>`` to stderr and exits
 with a documented code (README.md, "Exit codes"); no traceback, no partial output file.
@@ -6,90 +6,32 @@ with a documented code (README.md, "Exit codes"); no traceback, no partial outpu
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
 import time
-import traceback
 
 import numpy as np
 
-from . import __version__, container
-from .api import decrypt, encrypt
-from ._cli_io import (UsageError, check_output, encode_image, image_format,
-                      image_input, is_stdio, read_input, read_secret, report, report_os_error, write_output)
-from .codec import codec_ids
-from .codec.bitstream import DEFAULT_CODEC, DEFAULT_QUALITY
-from .codec.info import MAX_QUALITY
-from .errors import SecurecompError
-from .keys import format_key, generate_key, write_key_file
-from .recipients import format_identity, generate_identity, write_identity_file
-from .suites import DEFAULT_SUITE, SUITES
+from .. import container
+from ..api import decrypt, encrypt
+from ..keys import format_key, generate_key, write_key_file
+from ..recipients import format_identity, generate_identity, write_identity_file
+from .io import (check_output, encode_image, image_format, image_input, is_stdio, read_input, read_secret,
+                 write_output)
+from .options import codec_options, force_option, output_option, secret_options
 
-__all__ = ["main"]
+__all__ = ["add_parsers", "run_keygen", "run_encrypt", "run_decrypt", "run_inspect", "run_demo"]
 
-SUITE_CHOICES = tuple(SUITES)
-INTERRUPTED = 130
-DEBUG_VARIABLE = "SECURECOMP_TRACEBACK"
 PASSWORD_NOTE = ("Without --key-file, --password-file or a public-key option (--recipient, --identity), "
                  "the password is read from the terminal.")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 on success)."""
-    try:
-        args = build_parser().parse_args(argv)
-        return args.run(args) or 0
-    except SystemExit as exc:        # --help and --version
-        return exc.code if isinstance(exc.code, int) else 0
-    except SecurecompError as exc:
-        report(str(exc), exc.hint)
-        return exc.exit_code
-    except OSError as exc:
-        return report_os_error(exc)
-    except KeyboardInterrupt:
-        report("interrupted")
-        return INTERRUPTED
-    except Exception as exc:        # a bug: still no traceback unless asked for
-        return _report_bug(exc)
-
-
-def _report_bug(exc: Exception) -> int:
-    if os.environ.get(DEBUG_VARIABLE):
-        traceback.print_exc()
-    report(f"unexpected {type(exc).__name__}: {exc}",
-           f"this is a bug in securecomp; set {DEBUG_VARIABLE}=1 to see the traceback and report it")
-    return 1
-
-
-# --- parser ------------------------------------------------------------------------------------
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that fails with ``error:``/``hint:`` lines (exit 2) instead of printing usage."""
-
-    def error(self, message: str):
-        raise UsageError(message, hint=f"see `{self.prog} --help`")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="securecomp", description="Compress images, then encrypt them in an "
-                     "authenticated container (AES-256-GCM, optionally with a chaotic cipher layer).")
-    parser.add_argument("--version", action="version", version=f"securecomp {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+def add_parsers(commands) -> None:
     _add_keygen(commands)
     _add_encrypt(commands)
     _add_decrypt(commands)
     _add_inspect(commands)
     _add_demo(commands)
-    from . import batch_cli         # late: batch_cli reuses this module's option helpers
-    batch_cli.add_parser(commands)
-    from .codec import bench, train_cli
-    train_cli.add_parser(commands)
-    bench.add_parser(commands)
-    from .analysis import cli_report
-    cli_report.add_parser(commands)
-    return parser
 
 
 def _add_keygen(commands) -> None:
@@ -103,23 +45,20 @@ def _add_keygen(commands) -> None:
 
 
 def _add_encrypt(commands) -> None:
-    command = commands.add_parser("encrypt", help="compress and encrypt an image", description=PASSWORD_NOTE)
+    parents = [output_option("OUT", "container file; `-` or absent: stdout"), secret_options(encrypting=True),
+               codec_options(), force_option("OUT")]
+    command = commands.add_parser("encrypt", help="compress and encrypt an image", description=PASSWORD_NOTE,
+                                  parents=parents)
     command.add_argument("input", nargs="?", metavar="INPUT", help="image file; `-` or absent: stdin")
-    command.add_argument("-o", "--output", metavar="OUT", help="container file; `-` or absent: stdout")
-    _add_secret_options(command, encrypting=True)
-    _add_codec_options(command)
-    command.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     command.set_defaults(run=run_encrypt)
 
 
 def _add_decrypt(commands) -> None:
+    output = output_option("OUT", "image file, format from its extension (PNG when none); `-` or absent: PNG on stdout")
     command = commands.add_parser("decrypt", help="authenticate, decrypt and decompress a container",
-                                  description=PASSWORD_NOTE)
+                                  description=PASSWORD_NOTE,
+                                  parents=[output, secret_options(encrypting=False), force_option("OUT")])
     command.add_argument("input", nargs="?", metavar="INPUT", help="container file; `-` or absent: stdin")
-    command.add_argument("-o", "--output", metavar="OUT",
-                         help="image file, format from its extension (PNG when none); `-` or absent: PNG on stdout")
-    _add_secret_options(command, encrypting=False)
-    command.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     command.set_defaults(run=run_decrypt)
 
 
@@ -131,39 +70,9 @@ def _add_inspect(commands) -> None:
 
 
 def _add_demo(commands) -> None:
-    command = commands.add_parser("demo", help="encrypt and decrypt a sample image with a fresh key; print the numbers")
-    _add_codec_options(command)
+    command = commands.add_parser("demo", help="encrypt and decrypt a sample image with a fresh key; print the numbers",
+                                  parents=[codec_options()])
     command.set_defaults(run=run_demo)
-
-
-def _add_secret_options(command, *, encrypting: bool) -> None:
-    secret = command.add_mutually_exclusive_group()
-    secret.add_argument("--key-file", metavar="K", help="key file made by `securecomp keygen`")
-    secret.add_argument("--password-file", metavar="F", help="read the password from the first line of F")
-    if not encrypting:
-        secret.add_argument("-i", "--identity", metavar="FILE", help="identity file made by `securecomp keygen --x25519`")
-        return
-    command.add_argument("-r", "--recipient", action="append", metavar="R",
-                         help="encrypt to the public key R (scpub1...); repeatable, up to 32")
-    command.add_argument("-R", "--recipients-file", metavar="F", help="encrypt to the recipients in F, one per line")
-
-
-def _add_codec_options(command) -> None:
-    command.add_argument("--codec", metavar="ID", help=f"image codec: {_codec_list()}")
-    command.add_argument("--quality", type=_quality, metavar="1..8",
-                         help=f"quality level of lossy codecs, 8 is best (default: {DEFAULT_QUALITY})")
-    command.add_argument("--cipher", choices=SUITE_CHOICES, default=DEFAULT_SUITE,
-                         help=f"cipher suite (default: {DEFAULT_SUITE})")
-
-
-def _codec_list() -> str:
-    return f"{', '.join(codec_ids())} (default: {DEFAULT_CODEC}; png for 16-bit images)"
-
-
-def _quality(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_QUALITY:
-        raise argparse.ArgumentTypeError(f"quality must be an integer from 1 to {MAX_QUALITY}, not {text!r}")
-    return int(text)
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -259,8 +168,8 @@ def _readable(fields: dict) -> list[tuple[str, str]]:
 
 
 def run_demo(args) -> int:
-    from ._sample import load_sample
-    from .analysis import psnr, ssim
+    from .._sample import load_sample
+    from ..analysis import psnr, ssim
     name, original = load_sample()
     key = generate_key()
     blob, encrypt_seconds = _timed(encrypt, original, key=key, quality=args.quality,
@@ -290,7 +199,3 @@ def _print_demo(name: str, header, size: int, quality: tuple[float, float], seco
             ("encrypt", f"{seconds[0]:.3f} s"), ("decrypt", f"{seconds[1]:.3f} s")]
     for label, value in rows:
         print(f"{label + ':':<11}{value}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,34 @@
+"""``securecomp bench``: the command line of :mod:`securecomp.codec.bench`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..codec.bench import ANCHORS, dataset_images, plot, run, write
+
+__all__ = ["add_parser", "run_bench"]
+
+
+def add_parser(commands) -> None:
+    command = commands.add_parser("bench", help="rate-distortion benchmark of the codecs on a dataset",
+                                  description="bpp from real bytes, RGB PSNR (and MS-SSIM), BD-rate "
+                                  "against the classical anchors, seconds; JSON and an RD plot.")
+    command.add_argument("--dataset", required=True, help="folder of PNG/JPEG images (e.g. Kodak)")
+    command.add_argument("--codecs", nargs="+", default=["learned", *ANCHORS], metavar="ID")
+    command.add_argument("--qualities", nargs="+", type=int, default=list(range(1, 9)), metavar="Q")
+    command.add_argument("--limit", type=int, help="use only the first N images")
+    command.add_argument("-o", "--output", default="bench.json", help="JSON results (default %(default)s)")
+    command.add_argument("--plot", help="RD plot PNG (default: beside the JSON)")
+    command.set_defaults(run=run_bench)
+
+
+def run_bench(args) -> int:
+    images = dataset_images(args.dataset)[: args.limit]
+    summary = run(images, args.codecs, args.qualities)
+    write(summary, args.output)
+    plot(summary, args.plot or str(Path(args.output).with_suffix(".png")))
+    for codec, anchors in summary["bd_rate"].items():
+        shown = ", ".join(f"{a} {v:+.1f} %" for a, v in anchors.items() if v is not None)
+        print(f"{codec:15s} BD-rate: {shown or 'n/a'}")
+    return 0
+

@@ -1,0 +1,98 @@
+"""Options shared by several commands, as argparse parent parsers, and the one set of validators.
+
+Each ``*_options`` function returns a fresh parent parser (``add_help=False``) for
+``commands.add_parser(..., parents=[...])``: the secret options (key file, password file, public
+keys), the codec options (codec, quality, cipher suite), output and ``--force``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from ..codec import codec_ids
+from ..codec.bitstream import DEFAULT_CODEC, DEFAULT_QUALITY
+from ..codec.info import MAX_QUALITY
+from ..suites import DEFAULT_SUITE, SUITES
+
+__all__ = ["integer", "quality", "positive", "at_least", "fraction_below_half", "secret_options", "codec_options",
+           "output_option", "force_option"]
+
+SUITE_CHOICES = tuple(SUITES)
+
+
+# --- validators (argparse ``type=``) ------------------------------------------------------------
+
+def integer(smallest: int, largest: int | None = None, *, message: str) -> Callable[[str], int]:
+    """A ``type=`` for whole numbers in ``smallest..largest``; ``message`` is formatted with ``text``."""
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) < smallest or (largest is not None and int(text) > largest):
+            raise argparse.ArgumentTypeError(message.format(text=text))
+        return int(text)
+    return parse
+
+
+quality = integer(1, MAX_QUALITY, message=f"quality must be an integer from 1 to {MAX_QUALITY}, not {{text!r}}")
+positive = integer(1, message="expected a positive integer, not {text!r}")
+
+
+def at_least(smallest: int) -> Callable[[str], int]:
+    return integer(smallest, message=f"expected a whole number of at least {smallest}, not {{text!r}}")
+
+
+def fraction_below_half(text: str) -> float:
+    """A significance level: a number strictly between 0 and 0.5."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value < 0.5:
+        raise argparse.ArgumentTypeError(f"alpha must be a number between 0 and 0.5, not {text!r}")
+    return value
+
+
+# --- parent parsers ----------------------------------------------------------------------------
+
+def _parent() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(add_help=False)
+
+
+def secret_options(*, encrypting: bool) -> argparse.ArgumentParser:
+    """--key-file | --password-file, then --recipient/--recipients-file (encrypting) or | --identity."""
+    parser = _parent()
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument("--key-file", metavar="K", help="key file made by `securecomp keygen`")
+    secret.add_argument("--password-file", metavar="F", help="read the password from the first line of F")
+    if not encrypting:
+        secret.add_argument("-i", "--identity", metavar="FILE", help="identity file made by `securecomp keygen --x25519`")
+        return parser
+    parser.add_argument("-r", "--recipient", action="append", metavar="R",
+                        help="encrypt to the public key R (scpub1...); repeatable, up to 32")
+    parser.add_argument("-R", "--recipients-file", metavar="F", help="encrypt to the recipients in F, one per line")
+    return parser
+
+
+def codec_options() -> argparse.ArgumentParser:
+    parser = _parent()
+    parser.add_argument("--codec", metavar="ID", help=f"image codec: {_codec_list()}")
+    parser.add_argument("--quality", type=quality, metavar="1..8",
+                        help=f"quality level of lossy codecs, 8 is best (default: {DEFAULT_QUALITY})")
+    parser.add_argument("--cipher", choices=SUITE_CHOICES, default=DEFAULT_SUITE,
+                        help=f"cipher suite (default: {DEFAULT_SUITE})")
+    return parser
+
+
+def _codec_list() -> str:
+    return f"{', '.join(codec_ids())} (default: {DEFAULT_CODEC}; png for 16-bit images)"
+
+
+def output_option(metavar: str, help: str) -> argparse.ArgumentParser:
+    parser = _parent()
+    parser.add_argument("-o", "--output", metavar=metavar, help=help)
+    return parser
+
+
+def force_option(what: str) -> argparse.ArgumentParser:
+    parser = _parent()
+    parser.add_argument("--force", action="store_true", help=f"overwrite {what} if it exists")
+    return parser
