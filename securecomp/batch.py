@@ -7,6 +7,9 @@ A later run over the same folders skips a file only when the manifest says it wa
 same settings, the input has the same size and modification time, and the output still has the
 recorded SHA-256; everything else is done (again). Per-file errors are recorded, never fatal.
 
+Symbolic links and hidden names (``.*``) in IN_DIR are skipped and counted, unless
+``follow_symlinks=True`` / ``include_hidden=True``.
+
 The work runs in this process (``workers=1``), in a local process pool (``workers=N``), or on a
 Dask distributed cluster (``dask="local"``, an address, or a ``distributed.Client``). Workers read
 and write the files themselves: on a multi-machine cluster IN_DIR and OUT_DIR must be on a shared
@@ -35,7 +38,7 @@ from .errors import BatchError, ParameterError
 from .recipients import Identity, format_identity
 from .suites import DEFAULT_SUITE, check_suite
 
-__all__ = ["Settings", "Summary", "run_batch", "plan", "read_manifest", "ENCRYPTED_SUFFIX", "MANIFEST_NAME"]
+__all__ = ["Settings", "Summary", "Plan", "run_batch", "plan", "read_manifest", "ENCRYPTED_SUFFIX", "MANIFEST_NAME"]
 
 ENCRYPTED_SUFFIX = ".sc"
 MANIFEST_NAME = "manifest.jsonl"
@@ -83,10 +86,19 @@ class Job:
 
 
 @dataclass
+class Plan:
+    jobs: list[Job]
+    symlinks: int = 0               # symbolic links in IN_DIR left out (follow_symlinks=False)
+    hidden: int = 0                 # hidden names (.*) in IN_DIR left out (include_hidden=False)
+
+
+@dataclass
 class Summary:
     done: int = 0
     skipped: int = 0
     failed: int = 0
+    symlinks: int = 0               # symbolic links in IN_DIR not followed
+    hidden: int = 0                 # hidden names in IN_DIR left out
     seconds: float = 0.0
     errors: list[dict] = field(default_factory=list)
     peak_rss_kib: dict[int, int] = field(default_factory=dict)      # worker pid -> peak RSS
@@ -110,16 +122,40 @@ def output_name(relative: str, direction: str) -> str:
     return stem if stem.lower().endswith(".png") else stem + ".png"
 
 
-def _walk(root: Path, skip: Path | None) -> Iterator[os.DirEntry]:
-    """Regular files under ``root`` in sorted order; hidden names and the ``skip`` subtree are left out."""
-    with os.scandir(root) as listing:
-        entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            if skip is None or Path(entry.path).resolve() != skip:
-                yield from _walk(Path(entry.path), skip)
+def _walk(root: Path, plan: Plan, *, skip: Path | None, follow_symlinks: bool,
+          include_hidden: bool) -> Iterator[os.DirEntry]:
+    """Regular files under ``root`` in sorted order, walked with a stack (no recursion, so no depth
+    limit); symbolic links and hidden names are counted in ``plan`` and left out unless asked for,
+    and the ``skip`` subtree (OUT_DIR inside IN_DIR) is left out. A folder reached twice through
+    symbolic links is walked once."""
+    skipped = _identity(skip) if skip is not None and skip.exists() else None
+    seen = {_identity(root)}
+    stack = [iter(_sorted_entries(root))]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+        elif entry.name.startswith(".") and not include_hidden:
+            plan.hidden += 1
+        elif entry.is_symlink() and not follow_symlinks:
+            plan.symlinks += 1
+        elif entry.is_dir():
+            identity = _identity(entry.path)
+            if identity != skipped and identity not in seen:
+                seen.add(identity)
+                stack.append(iter(_sorted_entries(entry.path)))
         elif entry.is_file():
             yield entry
+
+
+def _sorted_entries(folder) -> list[os.DirEntry]:
+    with os.scandir(folder) as listing:
+        return sorted(listing, key=lambda e: e.name)
+
+
+def _identity(path) -> tuple[int, int]:
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino
 
 
 def _wanted(name: str, direction: str, extensions: frozenset[str]) -> bool:
@@ -128,11 +164,15 @@ def _wanted(name: str, direction: str, extensions: frozenset[str]) -> bool:
     return Path(name).suffix.lower() in extensions
 
 
-def plan(in_dir: Path, out_dir: Path, settings: Settings, previous: dict[str, dict]) -> list[Job]:
+def plan(in_dir: Path, out_dir: Path, settings: Settings, previous: dict[str, dict], *,
+         follow_symlinks: bool = False, include_hidden: bool = False) -> Plan:
     """The jobs of a run, each with the previous manifest line to verify when it may be skipped."""
     in_dir, out_dir = in_dir.resolve(), out_dir.resolve()
-    extensions, public, jobs, seen = _image_extensions(), settings.public(), [], {}
-    for entry in _walk(in_dir, out_dir if out_dir.is_relative_to(in_dir) else None):
+    extensions, public, seen = _image_extensions(), settings.public(), {}
+    result = Plan([])
+    walk = _walk(in_dir, result, skip=out_dir if out_dir.is_relative_to(in_dir) else None,
+                 follow_symlinks=follow_symlinks, include_hidden=include_hidden)
+    for entry in walk:
         if not _wanted(entry.name, settings.direction, extensions):
             continue
         relative = Path(entry.path).relative_to(in_dir).as_posix()
@@ -141,8 +181,8 @@ def plan(in_dir: Path, out_dir: Path, settings: Settings, previous: dict[str, di
                   "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns, "settings": public}
         other = seen.setdefault(record["output"], relative)
         conflict = f"output {record['output']} is already written for {other}" if other != relative else None
-        jobs.append(Job(entry.path, str(out_dir / record["output"]), record, _reusable(record, previous), conflict))
-    return jobs
+        result.jobs.append(Job(entry.path, str(out_dir / record["output"]), record, _reusable(record, previous), conflict))
+    return result
 
 
 def _reusable(record: dict, previous: dict[str, dict]) -> dict | None:
@@ -278,18 +318,21 @@ def _ends_with_newline(handle: int) -> bool:
 def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, secret: dict,
               codec: str | None = None, quality: int | None = None, cipher: str = DEFAULT_SUITE,
               workers: int = 1, dask=None, manifest: str | os.PathLike | None = None,
-              progress: bool | None = None, raise_on_error: bool = True) -> Summary:
+              progress: bool | None = None, raise_on_error: bool = True,
+              follow_symlinks: bool = False, include_hidden: bool = False) -> Summary:
     """Process a tree (see the module docstring); raises BatchError at the end if any file failed."""
     settings = Settings(direction, _portable(secret), codec, quality, cipher)
     check_runner(workers, dask)                 # a missing extra fails before anything is created
     source, target = _check_folders(Path(in_dir), Path(out_dir))
     manifest_path = Path(manifest) if manifest is not None else target / MANIFEST_NAME
-    jobs = plan(source, target, settings, read_manifest(manifest_path))
+    work = plan(source, target, settings, read_manifest(manifest_path),
+                follow_symlinks=follow_symlinks, include_hidden=include_hidden)
     target.mkdir(parents=True, exist_ok=True)
-    summary = _run(jobs, settings, manifest_path, workers=workers, dask=dask, progress=progress)
+    summary = _run(work.jobs, settings, manifest_path, workers=workers, dask=dask, progress=progress)
+    summary.symlinks, summary.hidden = work.symlinks, work.hidden
     if summary.failed and raise_on_error:
         first = summary.errors[0]
-        raise BatchError(f"{summary.failed} of {len(jobs)} files failed; the first: {first['input']}: "
+        raise BatchError(f"{summary.failed} of {len(work.jobs)} files failed; the first: {first['input']}: "
                          f"{first['error']} (manifest: {manifest_path})")
     return summary
 

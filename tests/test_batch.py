@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import errno
+import inspect
 import json
 import os
 import stat
@@ -167,6 +168,57 @@ def test_decrypt_names_png_outputs_and_reports_two_inputs_for_one_output(tree, t
     summary = batch.run_batch("decrypt", out, tmp_path / "back", secret=SECRET, raise_on_error=False)
     assert summary.failed == 1 and "already written" in summary.errors[0]["error"]
     assert (tmp_path / "back" / "sub" / "deeper" / "d.png").exists()
+
+
+# --- the tree walk ------------------------------------------------------------------------------
+
+def test_symlinks_in_in_dir_are_skipped_and_counted_unless_follow_symlinks(tree, tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    Image.fromarray(_pixels(7)).save(outside / "linked.png")
+    Image.fromarray(_pixels(8)).save(outside / "folder" / "g.png")
+    (tree / "linked.png").symlink_to(outside / "linked.png")
+    (tree / "folder").symlink_to(outside / "folder", target_is_directory=True)
+    summary = _encrypt(tree, tmp_path / "out")
+    assert (summary.done, summary.symlinks) == (len(NAMES), 2)
+    assert not (tmp_path / "out" / "linked.png.sc").exists() and not (tmp_path / "out" / "folder").exists()
+    summary = _encrypt(tree, tmp_path / "followed", follow_symlinks=True)
+    assert (summary.done, summary.symlinks) == (len(NAMES) + 2, 0)
+    assert (tmp_path / "followed" / "folder" / "g.png.sc").exists()
+
+
+def test_following_a_symlink_loop_walks_each_folder_once(tree, tmp_path):
+    (tree / "sub" / "loop").symlink_to(tree, target_is_directory=True)
+    summary = _encrypt(tree, tmp_path / "out", follow_symlinks=True)
+    assert summary.done == len(NAMES) and summary.failed == 0
+
+
+def test_hidden_names_are_skipped_and_counted_unless_include_hidden(tree, tmp_path):
+    Image.fromarray(_pixels(9)).save(tree / ".hidden.png")
+    (tree / ".cache").mkdir()
+    Image.fromarray(_pixels(10)).save(tree / ".cache" / "h.png")
+    summary = _encrypt(tree, tmp_path / "out")
+    assert (summary.done, summary.hidden) == (len(NAMES), 2)
+    summary = _encrypt(tree, tmp_path / "all", include_hidden=True)
+    assert (summary.done, summary.hidden) == (len(NAMES) + 2, 0)
+    assert (tmp_path / "all" / ".cache" / "h.png.sc").exists()
+
+
+def test_the_tree_walk_is_iterative_and_handles_trees_deeper_than_the_recursion_limit(tmp_path):
+    root, depth = tmp_path / "in", 120
+    deepest = root.joinpath(*["d"] * depth)
+    deepest.mkdir(parents=True)
+    Image.fromarray(_pixels(0)).save(deepest / "x.png")
+    settings = batch.Settings("encrypt", SECRET, codec="png")
+    batch._image_extensions()                                    # Pillow's plugins, loaded before the limit
+    frames = len(inspect.stack(0))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(frames + 60)                          # a recursive walk would need > 120 frames
+    try:
+        work = batch.plan(root, tmp_path / "out", settings, {})
+    finally:
+        sys.setrecursionlimit(limit)
+    assert [job.record["input"] for job in work.jobs] == ["/".join(["d"] * depth + ["x.png"])]
 
 
 # --- manifest and extras ------------------------------------------------------------------------
