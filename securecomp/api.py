@@ -1,4 +1,4 @@
-"""encrypt() / decrypt(): codec stage + cipher suite + container (GUIDE §1, §3)."""
+"""encrypt() / decrypt(): codec stage + cipher suite + container (docs/format.md, docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ._atomic import atomic_write
 from .errors import FormatError, KeyFileError, ParameterError
+from .hazmat import aead, chaos
 
 __all__ = ["generate_key", "KEY_SIZE", "NONCE_SIZE", "KdfParams", "password_key", "Subkeys", "subkeys",
            "format_key", "parse_key", "write_key_file", "read_key_file", "encode_secret_line",
@@ -29,6 +30,7 @@ __all__ = ["generate_key", "KEY_SIZE", "NONCE_SIZE", "KdfParams", "password_key"
 KEY_SIZE = 32
 NONCE_SIZE = 16
 SALT_SIZE = 16
+MAC_KEY_SIZE = 32       # HMAC-SHA256 key of the `chaos` suite
 KEY_FILE_PREFIX = "securecomp-key-v1"
 MAX_KEY_FILE = 4096
 
@@ -103,9 +105,9 @@ def _hkdf(master: bytes, nonce: bytes, purpose: str, length: int) -> bytes:
 
 
 def subkeys(master: bytes, nonce: bytes) -> Subkeys:
-    aes = _hkdf(master, nonce, "aes", 39)
-    return Subkeys(chaos=_hkdf(master, nonce, "chaos", 32), aes=aes[:32], aes_prefix=aes[32:],
-                   mac=_hkdf(master, nonce, "mac", 32))
+    aes = _hkdf(master, nonce, "aes", aead.KEY_SIZE + aead.PREFIX_SIZE)
+    return Subkeys(chaos=_hkdf(master, nonce, "chaos", chaos.KEY_SIZE), aes=aes[: aead.KEY_SIZE],
+                   aes_prefix=aes[aead.KEY_SIZE :], mac=_hkdf(master, nonce, "mac", MAC_KEY_SIZE))
 
 
 # --- key files --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Pass rates over many trials, judged against the rate an ideal cipher reaches (GUIDE §5).
+"""Pass rates over many trials, judged against the rate an ideal cipher reaches.
 
 A test at level α passes an ideal cipher in a share 1 − α of trials. Over T trials the number of
 passes is binomial; a count in either tail beyond ``level`` is a finding: too few passes means the

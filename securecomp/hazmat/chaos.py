@@ -2,7 +2,8 @@
 
 HAZMAT. This primitive gives no integrity and is not what protects users: the container wraps it in
 AES-256-GCM or HMAC-SHA256 (docs/security.md). It exists so that chaotic-cipher research can be done
-on a design that avoids the published breaks (GUIDE §4); docs/format.md specifies it byte for byte.
+on a design that avoids the published breaks (docs/security.md, "Known attacks on chaotic ciphers");
+docs/format.md specifies it byte for byte.
 
 Outline, for a 32-byte key, a 16-byte nonce and an n-byte message (N = n // 8 words, t = n % 8
 tail bytes):
@@ -42,7 +43,6 @@ BLOCK_WORDS = 32             # the permutation moves 256-byte blocks
 CHUNK_WORDS = 8192           # 64 KiB: the passes run chunk by chunk in cache
 R_LOW, R_SPAN = 3.9999, 0.0001
 _WORD = np.dtype("<u8")
-_MASK64 = (1 << 64) - 1
 _FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 _S32, _S33 = np.uint64(32), np.uint64(33)
 
