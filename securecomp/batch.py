@@ -7,8 +7,13 @@ A later run over the same folders skips a file only when the manifest says it wa
 same settings, the input has the same size and modification time, and the output still has the
 recorded SHA-256; everything else is done (again). Per-file errors are recorded, never fatal.
 
-Symbolic links and hidden names (``.*``) in IN_DIR are skipped and counted, unless
-``follow_symlinks=True`` / ``include_hidden=True``.
+A batch never clobbers and never escapes: a file in OUT_DIR that the manifest does not record as
+this batch's output is kept and reported as a failure unless ``force=True``; every output is written
+beneath OUT_DIR through real folders only (no symbolic link below OUT_DIR is followed); the manifest
+is never opened through a symbolic link. An output whose manifest line was lost (a crash between
+the write and the line) counts as not written by this batch: ``force=True`` redoes it. Symbolic
+links and hidden names (``.*``) in IN_DIR are skipped and counted, unless ``follow_symlinks=True``
+/ ``include_hidden=True``.
 
 The work runs in this process (``workers=1``), in a local process pool (``workers=N``), or on a
 Dask distributed cluster (``dask="local"``, an address, or a ``distributed.Client``). Workers read
@@ -31,7 +36,7 @@ from typing import Iterator
 
 from PIL import Image
 
-from ._atomic import atomic_write
+from ._atomic import open_folders_beneath, relative_parts, write_beneath
 from ._batch_exec import check_runner, run_jobs
 from .api import decrypt, encrypt
 from .errors import BatchError, ParameterError
@@ -82,7 +87,10 @@ class Job:
     target: str
     record: dict                    # the manifest fields known before the work
     expected: dict | None = None    # a previous "ok" line to verify instead of redoing
-    conflict: str | None = None     # why this file cannot be done (two inputs, one output)
+    conflict: str | None = None     # why this file cannot be done (two inputs, one output; a file kept)
+    root: str = ""                  # OUT_DIR, resolved: the target is written beneath it, record["output"]
+    replace: bool = False           # the target exists and may be replaced (ours, or --force)
+    kept: bool = False              # the target is a file this batch did not write: kept, not overwritten
 
 
 @dataclass
@@ -97,6 +105,7 @@ class Summary:
     done: int = 0
     skipped: int = 0
     failed: int = 0
+    kept: int = 0                   # of the failed: existing files in OUT_DIR this batch did not write
     symlinks: int = 0               # symbolic links in IN_DIR not followed
     hidden: int = 0                 # hidden names in IN_DIR left out
     seconds: float = 0.0
@@ -165,8 +174,11 @@ def _wanted(name: str, direction: str, extensions: frozenset[str]) -> bool:
 
 
 def plan(in_dir: Path, out_dir: Path, settings: Settings, previous: dict[str, dict], *,
+         recorded: frozenset[str] | set[str] = frozenset(), force: bool = False,
          follow_symlinks: bool = False, include_hidden: bool = False) -> Plan:
-    """The jobs of a run, each with the previous manifest line to verify when it may be skipped."""
+    """The jobs of a run, each with the previous manifest line to verify when it may be skipped.
+    ``recorded``: the outputs the manifest says this batch wrote; any other existing target is kept
+    (the job fails) unless ``force``."""
     in_dir, out_dir = in_dir.resolve(), out_dir.resolve()
     extensions, public, seen = _image_extensions(), settings.public(), {}
     result = Plan([])
@@ -179,10 +191,25 @@ def plan(in_dir: Path, out_dir: Path, settings: Settings, previous: dict[str, di
         stat = entry.stat()
         record = {"input": relative, "output": output_name(relative, settings.direction),
                   "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns, "settings": public}
+        target = _target(out_dir, record["output"])
         other = seen.setdefault(record["output"], relative)
         conflict = f"output {record['output']} is already written for {other}" if other != relative else None
-        result.jobs.append(Job(entry.path, str(out_dir / record["output"]), record, _reusable(record, previous), conflict))
+        exists = os.path.lexists(target)
+        kept = exists and not force and record["output"] not in recorded and conflict is None
+        if kept:
+            conflict = (f"{record['output']} already exists in OUT_DIR and the manifest does not record it as "
+                        "this batch's output; it is kept (--force overwrites it)")
+        result.jobs.append(Job(entry.path, target, record, _reusable(record, previous), conflict,
+                               root=str(out_dir), replace=exists, kept=kept))
     return result
+
+
+def _target(out_dir: Path, output: str) -> str:
+    """``out_dir/output``, checked to lie beneath ``out_dir`` (no absolute part, no ``..``)."""
+    target = out_dir.joinpath(*relative_parts(output))
+    if not target.is_relative_to(out_dir) or os.path.normpath(target) != str(target):
+        raise ParameterError(f"output {output!r} would lie outside {out_dir}")
+    return str(target)
 
 
 def _reusable(record: dict, previous: dict[str, dict]) -> dict | None:
@@ -202,11 +229,10 @@ def process(job: Job, settings: Settings) -> dict:
     try:
         if job.conflict:
             raise ParameterError(job.conflict)
-        if job.expected is not None and _still_valid(job.target, job.expected):
+        if job.expected is not None and _still_valid(job, job.expected):
             return dict(job.expected, status="skipped", **_worker_info())
         data = _transform(job.source, settings)
-        Path(job.target).parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(job.target, data, overwrite=True)
+        write_beneath(job.root, job.record["output"], data, overwrite=job.replace)
         record |= {"output_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     except Exception as exc:        # any failure of one file is recorded, the run goes on
         record |= {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
@@ -225,14 +251,21 @@ def _transform(source: str, settings: Settings) -> bytes:
     return buffer.getvalue()
 
 
-def _still_valid(target: str, expected: dict) -> bool:
-    """True when ``target`` has exactly the size and SHA-256 the manifest recorded."""
+def _still_valid(job: Job, expected: dict) -> bool:
+    """True when the target has exactly the size and SHA-256 the manifest recorded (read beneath
+    OUT_DIR without following a symbolic link)."""
+    *folders, name = relative_parts(job.record["output"])
     try:
-        if os.stat(target).st_size != expected.get("output_bytes"):
-            return False
-        digest = hashlib.sha256()
-        with open(target, "rb") as handle:
-            while chunk := handle.read(1 << 20):
+        folder = open_folders_beneath(job.root, tuple(folders), create=False)
+        try:
+            handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+        finally:
+            os.close(folder)
+        with open(handle, "rb") as stream:
+            if os.fstat(stream.fileno()).st_size != expected.get("output_bytes"):
+                return False
+            digest = hashlib.sha256()
+            while chunk := stream.read(1 << 20):
                 digest.update(chunk)
     except OSError:
         return False
@@ -318,18 +351,21 @@ def _ends_with_newline(handle: int) -> bool:
 def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, secret: dict,
               codec: str | None = None, quality: int | None = None, cipher: str = DEFAULT_SUITE,
               workers: int = 1, dask=None, manifest: str | os.PathLike | None = None,
-              progress: bool | None = None, raise_on_error: bool = True,
+              progress: bool | None = None, raise_on_error: bool = True, force: bool = False,
               follow_symlinks: bool = False, include_hidden: bool = False) -> Summary:
-    """Process a tree (see the module docstring); raises BatchError at the end if any file failed."""
+    """Process a tree (see the module docstring); raises BatchError at the end if any file failed,
+    a file kept because this batch did not write it included."""
     settings = Settings(direction, _portable(secret), codec, quality, cipher)
     check_runner(workers, dask)                 # a missing extra fails before anything is created
     source, target = _check_folders(Path(in_dir), Path(out_dir))
     manifest_path = Path(manifest) if manifest is not None else target / MANIFEST_NAME
-    work = plan(source, target, settings, read_manifest(manifest_path),
+    previous, written = _read_manifest(manifest_path)
+    work = plan(source, target, settings, previous, recorded=written, force=force,
                 follow_symlinks=follow_symlinks, include_hidden=include_hidden)
     target.mkdir(parents=True, exist_ok=True)
     summary = _run(work.jobs, settings, manifest_path, workers=workers, dask=dask, progress=progress)
     summary.symlinks, summary.hidden = work.symlinks, work.hidden
+    summary.kept = sum(job.kept for job in work.jobs)
     if summary.failed and raise_on_error:
         first = summary.errors[0]
         raise BatchError(f"{summary.failed} of {len(work.jobs)} files failed; the first: {first['input']}: "

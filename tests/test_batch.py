@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from securecomp import batch, cli
+from securecomp._atomic import write_beneath
 from securecomp.errors import BatchError, ParameterError
 from securecomp.keys import write_key_file
 from securecomp.recipients import generate_identity, write_identity_file
@@ -114,8 +115,8 @@ def test_resume_redoes_tampered_missing_and_unrecorded_outputs_and_changed_input
     summary = _encrypt(tree, out)
     assert (summary.done, summary.skipped) == (3, len(NAMES) - 3)
     assert {r["input"] for r in _manifest(out / batch.MANIFEST_NAME)[len(NAMES):]} == {"b.png", "sub/c.png", "f.png"}
-    (out / batch.MANIFEST_NAME).unlink()                       # outputs exist, but nothing says they are good
-    assert _encrypt(tree, out).done == len(NAMES)
+    (out / batch.MANIFEST_NAME).unlink()                       # outputs exist, but nothing says they are ours
+    assert _encrypt(tree, out, force=True).done == len(NAMES)
 
 
 def test_changed_settings_redo_every_file(tree, tmp_path):
@@ -170,7 +171,62 @@ def test_decrypt_names_png_outputs_and_reports_two_inputs_for_one_output(tree, t
     assert (tmp_path / "back" / "sub" / "deeper" / "d.png").exists()
 
 
-# --- the tree walk ------------------------------------------------------------------------------
+# --- never clobbers, never escapes ----------------------------------------------------------------
+
+def test_a_file_in_out_dir_the_manifest_does_not_record_is_kept_and_reported_unless_force(tree, tmp_path):
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    (out / "sub" / "c.png.sc").write_bytes(b"the user's own file")
+    summary = _encrypt(tree, out, raise_on_error=False)
+    assert (summary.done, summary.failed, summary.kept) == (len(NAMES) - 1, 1, 1)
+    assert "sub/c.png.sc already exists" in summary.errors[0]["error"] and "--force" in summary.errors[0]["error"]
+    assert (out / "sub" / "c.png.sc").read_bytes() == b"the user's own file"
+    with pytest.raises(BatchError, match="1 of 6 files failed"):
+        _encrypt(tree, out)                                     # still kept on a second run
+    assert (out / "sub" / "c.png.sc").read_bytes() == b"the user's own file"
+    assert _encrypt(tree, out, force=True).done == 1
+    _assert_round_trip(tmp_path, out)
+
+
+def test_outputs_the_manifest_records_are_replaced_without_force(tree, tmp_path):
+    out = tmp_path / "out"
+    _encrypt(tree, out)
+    (out / "a.png.sc").write_bytes(b"damaged")                  # recorded as this batch's output
+    summary = _encrypt(tree, out)
+    assert (summary.done, summary.kept, summary.failed) == (1, 0, 0)
+
+
+def test_a_symlinked_folder_in_out_dir_is_never_written_through(tree, tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    _encrypt(tree, out)
+    elsewhere.mkdir()
+    back = tmp_path / "back"
+    back.mkdir()
+    (back / "sub").symlink_to(elsewhere, target_is_directory=True)
+    summary = batch.run_batch("decrypt", out, back, secret=SECRET, raise_on_error=False)
+    assert summary.failed == 3 and summary.done == len(NAMES) - 3        # sub/c, sub/e, sub/deeper/d
+    assert all("symbolic link" in record["error"] for record in summary.errors)
+    assert list(elsewhere.iterdir()) == []
+    assert (back / "a.png").exists()
+
+
+def test_a_symlink_planted_as_an_output_file_is_kept_and_its_target_untouched(tree, tmp_path):
+    out, victim = tmp_path / "out", tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out.mkdir()
+    (out / "a.png.sc").symlink_to(victim)
+    summary = _encrypt(tree, out, raise_on_error=False)
+    assert summary.kept == 1 and victim.read_text() == "precious"
+    assert _encrypt(tree, out, force=True).done == 1               # replaces the link itself
+    assert victim.read_text() == "precious" and not (out / "a.png.sc").is_symlink()
+
+
+def test_write_beneath_refuses_paths_that_leave_the_root(tmp_path):
+    for relative in ("../x", "/etc/x", "a/../../x", "..", ""):
+        with pytest.raises(ValueError, match="beneath the output folder"):
+            write_beneath(tmp_path, relative, b"data")
+    assert list(tmp_path.iterdir()) == []
+
 
 def test_symlinks_in_in_dir_are_skipped_and_counted_unless_follow_symlinks(tree, tmp_path):
     outside = tmp_path / "outside"
@@ -220,8 +276,6 @@ def test_the_tree_walk_is_iterative_and_handles_trees_deeper_than_the_recursion_
         sys.setrecursionlimit(limit)
     assert [job.record["input"] for job in work.jobs] == ["/".join(["d"] * depth + ["x.png"])]
 
-
-# --- manifest and extras ------------------------------------------------------------------------
 
 def test_the_manifest_is_created_0600_and_never_opened_through_a_symlink(tree, tmp_path):
     out = tmp_path / "out"
