@@ -327,3 +327,21 @@ def test_cli_batch_usage_errors(tree, tmp_path, capsys):
     assert _cli(capsys, "batch", "encrypt", tree, tmp_path / "o", "--key-file", tmp_path / "k", "--workers", "0")[0] == 2
     code, err = _cli(capsys, "batch", "encrypt", tmp_path / "missing", tmp_path / "o", "--key-file", tmp_path / "k")
     assert code == 2 and "not a folder" in err
+
+
+def test_cli_batch_keeps_a_foreign_file_exits_7_and_names_what_it_left_out(tree, tmp_path, capsys):
+    write_key_file(tmp_path / "k", KEY)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.png.sc").write_bytes(b"mine")
+    (tree / "link.png").symlink_to(tree / "a.png")
+    code, err = _cli(capsys, "batch", "encrypt", tree, out, "--key-file", tmp_path / "k", "--codec", "png")
+    assert code == 7 and (out / "a.png.sc").read_bytes() == b"mine"
+    assert "error: a.png: " in err and "a.png.sc already exists" in err
+    assert "left out 1 symbolic links (--follow-symlinks), 1 hidden names (--include-hidden)" in err
+    assert "kept 1 existing files (--force)" in err
+    code, err = _cli(capsys, "batch", "encrypt", tree, out, "--key-file", tmp_path / "k", "--codec", "png",
+                     "--force", "--follow-symlinks", "--include-hidden")
+    assert code == 7 and "hidden.png" in err                    # the fixture's .hidden.png is not an image
+    assert (out / "link.png.sc").exists() and (out / "a.png.sc").read_bytes() != b"mine"
+    assert "left out 0 symbolic links" in err and "0 hidden names" in err

@@ -39,6 +39,10 @@ def _run_options() -> argparse.ArgumentParser:
     action.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address (tcp://HOST:8786, tls://...) or `local`")
     action.add_argument("--manifest", metavar="FILE", help=f"JSON Lines manifest (default: OUT_DIR/{batch.MANIFEST_NAME})")
     action.add_argument("--no-progress", action="store_true", help="no progress bar (it shows on a terminal only)")
+    action.add_argument("--force", action="store_true",
+                        help="overwrite files in OUT_DIR that the manifest does not record as this batch's output")
+    action.add_argument("--follow-symlinks", action="store_true", help="follow symbolic links in IN_DIR (default: skip them)")
+    action.add_argument("--include-hidden", action="store_true", help="include hidden files and folders (.*) of IN_DIR")
     return action
 
 
@@ -48,7 +52,8 @@ def run_batch(args) -> int:
     options = {"codec": args.codec, "quality": args.quality, "cipher": args.cipher} if args.direction == "encrypt" else {}
     summary = batch.run_batch(args.direction, args.in_dir, args.out_dir, secret=secret, workers=args.workers,
                               dask=args.dask, manifest=args.manifest, progress=False if args.no_progress else None,
-                              raise_on_error=False, **options)
+                              raise_on_error=False, force=args.force, follow_symlinks=args.follow_symlinks,
+                              include_hidden=args.include_hidden, **options)
     _print_summary(args, summary)
     if summary.failed:
         raise _failure(summary, args)
@@ -71,7 +76,9 @@ def _warn_plaintext_dask(address: str | None, secret: dict) -> None:
 def _print_summary(args, summary: batch.Summary) -> None:
     total = summary.done + summary.skipped + summary.failed
     print(f"{args.direction}ed {summary.done} of {total} files ({summary.skipped} already done, "
-          f"{summary.failed} failed) in {summary.seconds:.1f} s, {summary.images_per_second:.1f} files/s",
+          f"{summary.failed} failed) in {summary.seconds:.1f} s, {summary.images_per_second:.1f} files/s; "
+          f"left out {summary.symlinks} symbolic links (--follow-symlinks), {summary.hidden} hidden names "
+          f"(--include-hidden)" + (f"; kept {summary.kept} existing files (--force)" if summary.kept else ""),
           file=sys.stderr)
 
 
