@@ -29,6 +29,9 @@ class Reader:
     def u8(self) -> int:
         return self.take(1)[0]
 
+    def u16(self) -> int:
+        return struct.unpack(">H", self.take(2))[0]
+
     def u32(self) -> int:
         return struct.unpack(">I", self.take(4))[0]
 
@@ -58,6 +61,10 @@ def pack_ident(value: str, max_len: int) -> bytes:
 
 def u8(v: int) -> bytes:
     return struct.pack(">B", v)
+
+
+def u16(v: int) -> bytes:
+    return struct.pack(">H", v)
 
 
 def u32(v: int) -> bytes:

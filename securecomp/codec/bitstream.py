@@ -2,7 +2,7 @@
 
 Layout (docs/format.md, "Bitstream")::
 
-    "SCIMG" (5 bytes) | version 0x01 | ImageInfo descriptor | codec body (the rest)
+    "SCIMG" (5 bytes) | version (2; 1 is read) | ImageInfo descriptor | codec body | CRC-32
 
 The descriptor (:class:`~securecomp.codec.info.ImageInfo`) names the codec, model, quality, mode
 and size; the body is what the codec wrote. The container reuses :func:`encode_image` and
@@ -11,7 +11,7 @@ and size; the body is what the codec wrote. The container reuses :func:`encode_i
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Real
 from typing import Any
 
 from PIL import Image
@@ -20,8 +20,8 @@ from .. import _wire
 from ..errors import FormatError, ParameterError, UnsupportedImageError
 from ..images import to_image
 from .base import Codec
-from .framing import MAGIC, VERSION, add_checksum, strip_checksum
-from .info import MAX_QUALITY, ImageInfo
+from .framing import MAGIC, VERSION, VERSIONS, add_checksum, strip_checksum
+from .info import MAX_QUALITY, ImageInfo, round_quality
 from .registry import codecs_for_mode, get_codec
 
 __all__ = ["MAGIC", "VERSION", "DEFAULT_CODEC", "DEFAULT_QUALITY", "compress", "decompress",
@@ -32,15 +32,28 @@ DEFAULT_QUALITY = 6
 SIXTEEN_BIT_CODEC = "png"  # the default for "I;16" images, which no lossy codec carries
 
 
-def compress(image: Any, *, quality: int | None = None, codec: str | None = None) -> bytes:
+def compress(image: Any, *, quality: float | None = None, codec: str | None = None, effort: str = "default",
+             max_bytes: int | None = None) -> bytes:
     """Compress an image (PIL image, numpy array or path) into self-describing bytes.
 
-    ``quality`` is 1..8 (default 6; ignored by lossless codecs). ``codec`` defaults to "learned",
-    or "png" for 16-bit images.
+    ``quality`` is a real number in [1, 8] (hundredths are kept; default 6; ignored by lossless
+    codecs). ``codec`` defaults to "learned", or "png" for 16-bit images. ``effort="max"``
+    optimises the learned codec's latents for this image (slower; the same decoder).
+    ``max_bytes``: the highest quality whose whole output fits in that many bytes (instead of
+    ``quality``).
     """
     picture = to_image(image)
-    info, body = encode_image(picture, *resolve_codec(picture, codec, quality))
-    return add_checksum(MAGIC + _wire.u8(VERSION) + info.pack() + body)
+    codec_id, level = resolve_codec(picture, codec, quality)
+    if max_bytes is None:
+        return _framed(*encode_image(picture, codec_id, level, effort))
+    from .budget import fit
+
+    return fit(lambda q: _framed(*encode_image(picture, codec_id, q, effort)), len, max_bytes,
+               lossless=get_codec(codec_id).lossless)[1]
+
+
+def _framed(info: ImageInfo, body: bytes) -> bytes:
+    return add_checksum(MAGIC + _wire.u8(VERSION) + info.pack(VERSION) + body)
 
 
 def decompress(data: bytes) -> Image.Image:
@@ -50,30 +63,34 @@ def decompress(data: bytes) -> Image.Image:
     if reader.take(len(MAGIC)) != MAGIC:
         raise FormatError("not a securecomp bitstream (bad magic)")
     version = reader.u8()
-    if version != VERSION:
-        raise FormatError(f"bitstream version {version} is not supported (this version reads {VERSION})",
+    if version not in VERSIONS:
+        raise FormatError(f"bitstream version {version} is not supported (this version reads {VERSIONS})",
                           hint="upgrade securecomp to read bitstreams made by a newer version")
-    info = ImageInfo.read(reader)
+    info = ImageInfo.read(reader, version)
     return decode_image(info, bytes(reader.rest()))
 
 
-def resolve_codec(image: Image.Image, codec: str | None, quality: int | None) -> tuple[str, int]:
+def resolve_codec(image: Image.Image, codec: str | None, quality: float | None) -> tuple[str, float]:
     """Fill in the defaults: codec "learned" ("png" for "I;16" images), quality 6."""
     if codec is None:
         codec = SIXTEEN_BIT_CODEC if image.mode == "I;16" else DEFAULT_CODEC
     return codec, DEFAULT_QUALITY if quality is None else quality
 
 
-def encode_image(image: Image.Image, codec_id: str, quality: int) -> tuple[ImageInfo, bytes]:
+def encode_image(image: Image.Image, codec_id: str, quality: float,
+                 effort: str = "default") -> tuple[ImageInfo, bytes]:
     """Encode a PIL image in a carried mode; return its descriptor and the codec body."""
     level = check_quality(quality)
     codec = get_codec(codec_id)
+    if effort != "default" and not hasattr(codec, "efforts"):
+        raise ParameterError(f"effort {effort!r} is not available with codec {codec.id}",
+                             hint="effort='max' works with the learned codec; other codecs take the default")
     if image.mode not in codec.modes:
         raise UnsupportedImageError(
             f"codec {codec.id} cannot carry {image.mode} images",
             hint=f"use {' or '.join(codecs_for_mode(image.mode))} for {image.mode} images",
         )
-    body = codec.compress(image, level)
+    body = codec.compress(image, level, effort) if effort != "default" else codec.compress(image, level)
     stored_quality = 0 if codec.lossless else level
     info = ImageInfo(codec.id, image.mode, image.width, image.height, stored_quality, codec.model)
     return info, body
@@ -90,11 +107,12 @@ def decode_image(info: ImageInfo, body: bytes) -> Image.Image:
     return image
 
 
-def check_quality(quality: Any) -> int:
-    """Return ``quality`` as an int if it is an integer in 1..8, else raise ParameterError."""
-    if isinstance(quality, bool) or not isinstance(quality, Integral) or not 1 <= quality <= MAX_QUALITY:
-        raise ParameterError(f"quality must be an integer from 1 to {MAX_QUALITY}, got {quality!r}")
-    return int(quality)
+def check_quality(quality: Any) -> float:
+    """``quality`` on the hundredths grid (an int where integral) if it is a real number in
+    [1, 8], else raise ParameterError."""
+    if isinstance(quality, bool) or not isinstance(quality, Real) or not 1 <= quality <= MAX_QUALITY:
+        raise ParameterError(f"quality must be a number from 1 to {MAX_QUALITY}, got {quality!r}")
+    return round_quality(quality)
 
 
 def _check_descriptor(codec: Codec, info: ImageInfo) -> None:

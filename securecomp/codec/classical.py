@@ -21,7 +21,9 @@ closest to what JPEG 2000 gives at that level. The codecs then differ in the byt
 
 The JPEG 2000 ratio is raw sample bits over coded bits (``quality_mode="rates"``), so bpp = 24 /
 ratio on RGB, 8 / ratio on L and 32 / ratio on RGBA. WebP cannot go below about 27 dB on Kodak, so
-its level 1 is its lowest setting. Lossless codecs ignore the level; the bitstream stores 0.
+its level 1 is its lowest setting. A real level between two integers takes the setting between
+theirs (linearly; geometrically for the JPEG 2000 ratio). Lossless codecs ignore the level; the
+bitstream stores 0.
 
 Settings. jpeg: ``optimize=True``, libjpeg's default 4:2:0 subsampling. jpeg2000: raw codestream
 (no JP2 boxes), ``irreversible=True``, ``mct=1`` for RGB (OpenJPEG applies the colour transform to
@@ -137,6 +139,14 @@ def _restore_mode(image: Image.Image, mode: str) -> Image.Image:
     return to_sixteen_bit(image) if mode == "I;16" else image.convert(mode)
 
 
+def _between(table: tuple | list, quality: float, geometric: bool = False) -> float:
+    """The setting of a real ``quality`` in [1, 8]: linear (or geometric) between its levels'."""
+    low = min(int(quality), len(table) - 1)
+    t = quality - low
+    a, b = table[low - 1], table[low]
+    return a * (b / a) ** t if geometric else a + (b - a) * t
+
+
 def _png(mode: str, quality: int) -> dict[str, Any]:
     return {"compress_level": 9, "icc_profile": None, "transparency": None}
 
@@ -146,17 +156,17 @@ def _webp_lossless(mode: str, quality: int) -> dict[str, Any]:
 
 
 def _jpeg(mode: str, quality: int) -> dict[str, Any]:
-    return {"quality": JPEG_QUALITY[quality - 1], "optimize": True, "comment": None}
+    return {"quality": round(_between(JPEG_QUALITY, quality)), "optimize": True, "comment": None}
 
 
 def _webp(mode: str, quality: int) -> dict[str, Any]:
-    return {"quality": WEBP_QUALITY[quality - 1], "method": 6}
+    return {"quality": round(_between(WEBP_QUALITY, quality)), "method": 6}
 
 
 def _jpeg2000(mode: str, quality: int) -> dict[str, Any]:
     return {
         "quality_mode": "rates",
-        "quality_layers": [JPEG2000_RATIO[quality - 1]],
+        "quality_layers": [_between(JPEG2000_RATIO, quality, geometric=True)],
         "irreversible": True,
         "mct": 1 if mode == "RGB" else 0,
         "no_jp2": True,
@@ -164,7 +174,7 @@ def _jpeg2000(mode: str, quality: int) -> dict[str, Any]:
 
 
 def _avif(mode: str, quality: int) -> dict[str, Any]:
-    return {"quality": AVIF_QUALITY[quality - 1], "speed": 4, "icc_profile": None}
+    return {"quality": round(_between(AVIF_QUALITY, quality)), "speed": 4, "icc_profile": None}
 
 
 CODECS = (

@@ -1,6 +1,9 @@
 """The frame of a ``compress()`` bitstream (docs/format.md, "Bitstream")::
 
-    "SCIMG" (5 bytes) | version 0x01 | ImageInfo descriptor | codec body | CRC-32 (u32, big-endian)
+    "SCIMG" (5 bytes) | version | ImageInfo descriptor | codec body | CRC-32 (u32, big-endian)
+
+Version 2 (written) carries the descriptor's real quality in hundredths; version 1 (read) an
+integer quality.
 
 A leaf module: :mod:`.bitstream` writes and reads the frame, and the learned codec's
 ``decoder_latents`` reads it without importing the bitstream (and with it the registry).
@@ -13,10 +16,11 @@ import zlib
 from .. import _wire
 from ..errors import FormatError
 
-__all__ = ["MAGIC", "VERSION", "add_checksum", "strip_checksum"]
+__all__ = ["MAGIC", "VERSION", "VERSIONS", "add_checksum", "strip_checksum"]
 
 MAGIC = b"SCIMG"
-VERSION = 1
+VERSION = 2
+VERSIONS = (1, 2)           # what this version reads
 
 
 def add_checksum(data: bytes) -> bytes:

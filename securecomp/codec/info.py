@@ -1,7 +1,8 @@
 """ImageInfo: what a decoder needs besides the codec body (codec, model, quality, mode, size).
 
 The same bytes describe the image in the container header and in a bare ``compress()`` bitstream
-(docs/format.md, "Image descriptor").
+(docs/format.md, "Image descriptor"). Version 1 carries an integer quality (u8); version 2 a real
+one in hundredths (u16: 330 is quality 3.3), so a quality is exact on both sides.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ MAX_PIXELS = 1 << 28        # and their product at most 268,435,456
 MAX_CODEC_ID = 32
 MAX_MODEL_ID = 64
 MAX_QUALITY = 8
+QUALITY_STEP = 100          # version 2: quality in hundredths
+
+
+def round_quality(quality: float) -> float:
+    """``quality`` on the grid version 2 carries (hundredths); an integer stays an int."""
+    hundredths = round(float(quality) * QUALITY_STEP)
+    return hundredths // QUALITY_STEP if hundredths % QUALITY_STEP == 0 else hundredths / QUALITY_STEP
 
 
 @dataclass(frozen=True)
@@ -26,26 +34,31 @@ class ImageInfo:
     mode: str
     width: int
     height: int
-    quality: int = 0        # 1..8; 0 for lossless codecs
+    quality: float = 0      # in [1, 8] (an int where integral); 0 for lossless codecs
     model: str = ""         # learned codecs: model id; empty otherwise
 
     def __post_init__(self) -> None:
         check_size(self.width, self.height)
         if self.mode not in MODE_IDS:
             raise FormatError(f"image mode {self.mode!r} is not one of {sorted(MODE_IDS)}")
-        if not 0 <= self.quality <= MAX_QUALITY:
-            raise FormatError(f"quality {self.quality} outside 0..{MAX_QUALITY}")
+        if not (self.quality == 0 or 1 <= self.quality <= MAX_QUALITY):
+            raise FormatError(f"quality {self.quality} is neither 0 (lossless) nor in 1..{MAX_QUALITY}")
+        object.__setattr__(self, "quality", round_quality(self.quality))
 
     @property
     def size(self) -> tuple[int, int]:
         return (self.width, self.height)
 
-    def pack(self) -> bytes:
+    def pack(self, version: int = 1) -> bytes:
+        """The descriptor in format ``version`` (1: integer qualities only)."""
+        if version == 1 and self.quality != int(self.quality):
+            raise ValueError(f"quality {self.quality} needs descriptor version 2")
+        quality = _wire.u8(int(self.quality)) if version == 1 else _wire.u16(round(self.quality * QUALITY_STEP))
         return b"".join(
             [
                 _wire.pack_ident(self.codec, MAX_CODEC_ID),
                 _wire.pack_ident(self.model, MAX_MODEL_ID),
-                _wire.u8(self.quality),
+                quality,
                 _wire.u8(MODE_IDS[self.mode]),
                 _wire.u32(self.width),
                 _wire.u32(self.height),
@@ -53,10 +66,10 @@ class ImageInfo:
         )
 
     @classmethod
-    def read(cls, r: _wire.Reader) -> "ImageInfo":
+    def read(cls, r: _wire.Reader, version: int = 1) -> "ImageInfo":
         codec = r.ident("codec id", MAX_CODEC_ID)
         model = r.ident("model id", MAX_MODEL_ID, allow_empty=True)
-        quality = r.u8()
+        quality = r.u8() if version == 1 else r.u16() / QUALITY_STEP
         mode_id = r.u8()
         if mode_id not in MODES:
             raise FormatError(f"{r.what}: unknown image mode code {mode_id}")

@@ -64,6 +64,7 @@ class LearnedCodec:
 
     lossless = False
     modes = frozenset({"L", "RGB", "RGBA"})
+    efforts = EFFORTS
 
     def __init__(self, model_id: str = DEFAULT_MODEL, codec_id: str = "learned") -> None:
         self.id, self.model = codec_id, model_id
@@ -89,7 +90,12 @@ class LearnedCodec:
         with _inference():
             return self._decompress(body, info)
 
-    def _compress(self, image: Image.Image, quality: int, effort: str) -> bytes:
+    def _compress(self, image: Image.Image, quality: float, effort: str) -> bytes:
+        from . import zoo
+
+        if not zoo.is_continuous(self.model) and quality != int(quality):
+            raise ParameterError(f"model {self.model} has integer qualities only, not {quality}",
+                                 hint="use a whole number from 1 to 8, or the continuous-rate model")
         model, device = _loaded(self.model, quality)
         seamless = getattr(model, "continuous", False)
         if effort not in EFFORTS or (effort == "max" and not seamless):
@@ -153,8 +159,8 @@ def decoder_latents(bitstream: bytes) -> bytes:
     from .framing import strip_checksum as _checked
 
     r = _wire.Reader(_checked(bitstream), "bitstream")
-    r.take(len(MAGIC) + 1)
-    info = ImageInfo.read(r)
+    r.take(len(MAGIC))
+    info = ImageInfo.read(r, r.u8())
     model = zoo.load(info.model, info.quality)
     r.u8()      # the body's version: the latents are coded alike in both
     with _inference():
