@@ -3,7 +3,7 @@
 # hyperprior with gain units, securecomp/codec/meanscale.py), gets every CPU hour. (The recipe of
 # the eight per-quality bmshj2018-hyperprior models is scripts/train_cpu_v1.sh.)
 #
-# A session runs one stage in the background, niced, one process with both threads, and stops it
+# A session runs one stage in the background, niced, one process, and stops it
 # (SIGTERM saves a checkpoint) near its end; `scripts/export_weights.py --best runs/NAME` ships its
 # best.pt, and the next session's stage starts from the shipped file (checkpoints are not kept).
 #   scripts/train_cpu.sh STAGE        (stages below; a stage with a checkpoint resumes from it)
@@ -11,7 +11,11 @@
 # Step speed on this CPU (benchmarks/bench_train_step.py, 2 threads, batch 2 × 256²): float32 NCHW
 # 0.58 s, channels_last 0.54 s, bf16 autocast 0.28 s, both 0.24 s. The trainer always uses
 # channels_last; the stages use bf16 autocast (a forward in bf16 costs ~0.1 dB at the top rates
-# against float32, so a last stage may anneal in float32).
+# against float32, so a last stage may anneal in float32). THREADS (default 1): a niced process
+# with two threads crawls whenever the foreground work takes a core (every parallel region waits
+# for the thread that shares a core with it: 0.8 steps/s in session 7, against 4 when idle), so
+# use 2 only on an otherwise idle machine.
+THREADS=${THREADS:-1}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/datasets}
@@ -24,7 +28,7 @@ v2() {
     local name=$1 init=$2; shift 2
     local start=(--init "$init")
     [[ -f runs/$name/checkpoint.pt ]] && start=(--resume "runs/$name/checkpoint.pt")
-    OMP_NUM_THREADS=2 nice -n 10 .venv/bin/securecomp train --model mbt2018-mean-gain \
+    OMP_NUM_THREADS=$THREADS nice -n 10 .venv/bin/securecomp train --model mbt2018-mean-gain \
         --data "$DATA/train" --val "$DATA/val/gb82" --crop 256 --batch-size 2 --quantization mixed \
         --precision bf16 --ema 0.999 --checkpoint-minutes 4 --val-every 1500 "${start[@]}" \
         --out "runs/$name" "$@" >> "runs/$name.out" 2>&1
