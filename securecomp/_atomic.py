@@ -3,6 +3,9 @@
 :func:`write_beneath` writes under a root folder without following any symbolic link on the way
 down (each folder is opened with ``O_NOFOLLOW`` relative to its parent's descriptor), so a symlink
 planted in an output tree cannot send a write outside it.
+
+``mode`` is what open(2) takes: the umask narrows it. Outputs get ``0o666 & ~umask`` (a decrypted
+image is never more open than the user's umask allows), secret files ``0o600 & ~umask``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def atomic_write(path: str | os.PathLike, data: bytes, *, mode: int = 0o644, overwrite: bool = False) -> None:
+def atomic_write(path: str | os.PathLike, data: bytes, *, mode: int = 0o666, overwrite: bool = False) -> None:
     """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
     target = Path(path)
     if not overwrite and target.exists():
@@ -39,7 +42,7 @@ def atomic_write(path: str | os.PathLike, data: bytes, *, mode: int = 0o644, ove
         os.close(folder)
 
 
-def write_beneath(root: str | os.PathLike, relative: str, data: bytes, *, mode: int = 0o644,
+def write_beneath(root: str | os.PathLike, relative: str, data: bytes, *, mode: int = 0o666,
                   overwrite: bool = False) -> None:
     """Atomically write ``root/relative`` (``/``-separated), creating the folders on the way, never
     through a symbolic link below ``root``: a symlinked folder raises OSError (ELOOP)."""
@@ -93,10 +96,9 @@ def _not_a_real_folder(exc: OSError, folder: int, name: str, shown: str) -> OSEr
 
 def _write_in(folder: int, name: str, data: bytes, *, mode: int, overwrite: bool, shown: str) -> None:
     temporary = f".{name}.{secrets.token_hex(4)}.tmp"
-    handle = os.open(temporary, _NEW_FILE, mode, dir_fd=folder)
+    handle = os.open(temporary, _NEW_FILE, mode, dir_fd=folder)     # mode & ~umask
     try:
         try:
-            os.fchmod(handle, mode)
             view = memoryview(data)
             while view:
                 view = view[os.write(handle, view):]

@@ -25,7 +25,7 @@ from .hazmat import aead, chaos
 
 __all__ = ["generate_key", "KEY_SIZE", "NONCE_SIZE", "KdfParams", "password_key", "Subkeys", "subkeys",
            "format_key", "parse_key", "write_key_file", "read_key_file", "encode_secret_line",
-           "decode_secret_line", "read_secret_file"]
+           "decode_secret_line", "read_secret_file", "readable_by_others"]
 
 KEY_SIZE = 32
 NONCE_SIZE = 16
@@ -158,6 +158,15 @@ def decode_secret_line(text: str, prefix: str, what: str, *, hint: str | None = 
 def write_key_file(path: str | os.PathLike, key: bytes, *, overwrite: bool = False) -> None:
     """Write a key file readable by its owner only (mode 0600), atomically."""
     atomic_write(path, (format_key(key) + "\n").encode("ascii"), mode=0o600, overwrite=overwrite)
+
+
+def readable_by_others(path: str | os.PathLike) -> bool:
+    """True when the file's group or others may read it (mode & 0o044), as ssh refuses for a private
+    key; False when it cannot be examined (reading it then reports why)."""
+    try:
+        return bool(os.stat(path).st_mode & 0o044)
+    except OSError:
+        return False
 
 
 def read_key_file(path: str | os.PathLike) -> bytes:

@@ -17,7 +17,7 @@ from PIL import Image
 from .._atomic import OutputExistsError, atomic_write
 from ..errors import InputOutputError, ParameterError, UnsupportedImageError, UsageError
 from ..images import apply_exif_orientation, pillow_errors
-from ..keys import read_key_file
+from ..keys import read_key_file, readable_by_others
 from ..recipients import MAX_RECIPIENTS, parse_recipient, read_identity_file
 
 STDIO = "-"
@@ -84,7 +84,7 @@ def check_output(path: str | None, *, force: bool) -> None:
         raise InputOutputError(f"folder {target.parent} does not exist", hint="create it first, or choose another -o")
 
 
-def write_output(path: str | None, data: bytes, *, force: bool, mode: int = 0o644) -> None:
+def write_output(path: str | None, data: bytes, *, force: bool, mode: int = 0o666) -> None:
     """Write ``data`` to stdout, or atomically to ``path`` (nothing is left behind on failure)."""
     if is_stdio(path):
         sys.stdout.buffer.write(data)
@@ -146,6 +146,8 @@ def _read_secret_file(path: Path, what: str, read):
         flag = " --x25519" if what == "identity" else ""
         raise InputOutputError(f"{what} file {path} does not exist",
                                hint=f"check the path, or create one with `securecomp keygen{flag} -o FILE`")
+    if readable_by_others(path):
+        print(f"warning: {what} file {path} is readable by group or others; `chmod 600 {path}`", file=sys.stderr)
     return read(path)
 
 
