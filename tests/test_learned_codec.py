@@ -188,3 +188,45 @@ def test_gpu_encoded_bitstreams_decode_on_the_cpu(monkeypatch):
     monkeypatch.setenv("SECURECOMP_DEVICE", "cuda")
     decoded_on_gpu = np.asarray(securecomp.decompress(on_gpu), dtype=int)
     assert np.abs(decoded_on_gpu - np.asarray(decoded, dtype=int)).max() <= 2
+
+
+def _forged_learned(width: int, height: int, strings: list[bytes], count: int | None = None) -> bytes:
+    """A bitstream of the default model whose every tile carries ``strings`` (count as given)."""
+    from securecomp import _wire
+    from securecomp.codec.framing import MAGIC, VERSION, add_checksum
+    from securecomp.codec.info import ImageInfo
+    from securecomp.codec.learned import _latent_size_of, _tiles
+
+    model = zoo.load(DEFAULT_MODEL, 1)
+    body = [bytes([1])]
+    for _, _, h, w in _tiles(width, height):
+        lh, lw = _latent_size_of(model, h, w)
+        body += [lh.to_bytes(2, "big"), lw.to_bytes(2, "big"), bytes([len(strings) if count is None else count])]
+        body += [_wire.u32(len(s)) + s for s in strings]
+    info = ImageInfo("learned", "RGB", width, height, 1, DEFAULT_MODEL)
+    return add_checksum(MAGIC + bytes([VERSION]) + info.pack(VERSION) + b"".join(body))
+
+
+@pytest.mark.parametrize("strings", [[b"\0" * 8], [b"\0" * 8] * 3])
+def test_a_tile_with_another_number_of_latent_strings_than_the_model_is_a_format_error(strings):
+    with pytest.raises(FormatError, match="latent strings"):
+        securecomp.decompress(_forged_learned(64, 64, strings))
+
+
+def test_a_tiny_body_claiming_a_huge_image_with_empty_strings_is_refused_at_once():
+    import time
+
+    bomb = _forged_learned(4096, 4096, [b"", b""])
+    assert len(bomb) < 1000
+    start = time.perf_counter()
+    with pytest.raises(FormatError, match="empty"):
+        securecomp.decompress(bomb)
+    assert time.perf_counter() - start < 2      # generous: it fails while reading the first tile
+
+
+def test_non_finite_reconstructions_are_format_errors(monkeypatch):
+    bits = securecomp.compress(_astronaut(64, 64), codec="learned", quality=1)
+    model = zoo.load(DEFAULT_MODEL, 1)
+    monkeypatch.setattr(model, "decompress", lambda strings, shape: torch.full((1, 3, 64, 64), float("nan")))
+    with pytest.raises(FormatError, match="non-finite"):
+        securecomp.decompress(bits)

@@ -31,7 +31,7 @@ DEFAULT_MODEL = "bmshj2018-hyperprior"
 VERSION = 1             # tiles coded on their own
 SEAMLESS = 2            # tiles whose transforms see their neighbours (continuous-rate models)
 EFFORTS = ("default", "max")
-MAX_STRINGS = 4
+WORD = 4                # the range coder writes whole 32-bit words, at least one per string
 
 
 def _to_tensor(rgb: np.ndarray):
@@ -51,12 +51,24 @@ def _pack_tile(result: dict) -> bytes:
     return b"".join(parts)
 
 
-def _read_tile(r: _wire.Reader, expected: tuple[int, int]) -> tuple[list[bytes], tuple[int, int, int]]:
+def _latent_size_of(model, tile_h: int, tile_w: int) -> tuple[int, int]:
+    """The deepest latent's size for a tile (the tile padded to a multiple of PAD)."""
+    factor = model.downsampling
+    return (-(-tile_h // PAD) * PAD // factor, -(-tile_w // PAD) * PAD // factor)
+
+
+def _read_tile(r: _wire.Reader, expected: tuple[int, int], count: int) -> tuple[list[bytes], tuple[int, int, int]]:
+    """A tile's latent strings; the header must match the image size and the model's string count
+    exactly, and each string be what the range coder writes (whole words, at least one)."""
     h, w = int.from_bytes(r.take(2), "big"), int.from_bytes(r.take(2), "big")
-    count = r.u8()
-    if (h, w) != expected or not 1 <= count <= MAX_STRINGS:
+    if (h, w) != expected:
         raise FormatError("learned body: tile header does not match the image size")
-    return [r.take(r.u32()) for _ in range(count)], (1, h, w)
+    if r.u8() != count:
+        raise FormatError(f"learned body: a tile of this model has {count} latent strings")
+    strings = [r.take(r.u32()) for _ in range(count)]
+    if any(len(s) < WORD or len(s) % WORD for s in strings):
+        raise FormatError("learned body: a latent string is empty or not whole 32-bit words")
+    return strings, (1, h, w)
 
 
 class LearnedCodec:
@@ -74,10 +86,6 @@ class LearnedCodec:
 
         return zoo.qualities(self.model)
 
-    @staticmethod
-    def _latent_size(model, tile_h: int, tile_w: int) -> tuple[int, int]:
-        factor = model.downsampling
-        return (-(-tile_h // PAD) * PAD // factor, -(-tile_w // PAD) * PAD // factor)
 
     def compress(self, image: Image.Image, quality: int, effort: str = "default") -> bytes:
         """``effort="max"`` refines each tile's latents for its own rate–distortion loss before
@@ -171,7 +179,7 @@ def decoder_latents(bitstream: bytes) -> bytes:
 def _coded_tiles(r: _wire.Reader, model, info: ImageInfo):
     """Walk a learned body after its version byte: (tile, latent strings, latent shape) per tile."""
     for tile in _tiles(info.width, info.height):
-        yield (tile, *_read_tile(r, LearnedCodec._latent_size(model, tile[2], tile[3])))
+        yield (tile, *_read_tile(r, _latent_size_of(model, tile[2], tile[3]), model.latent_strings))
 
 
 def _loaded(model_id: str, quality: int):
@@ -226,7 +234,12 @@ def _quality(quality: float, device):
 
 
 def _pixels(x_hat) -> np.ndarray:
-    """(3, h, w) floats in [0, 1] -> (h, w, 3) uint8."""
+    """(3, h, w) floats in [0, 1] -> (h, w, 3) uint8; a non-finite value (from hostile escape
+    symbols) is an error, never a silently cast pixel."""
+    import torch
+
+    if not bool(torch.isfinite(x_hat).all()):
+        raise FormatError("learned body: the latents decode to non-finite pixels")
     return x_hat.mul(255.0).round_().clamp_(0, 255).permute(1, 2, 0).cpu().numpy().astype(np.uint8)
 
 

@@ -89,6 +89,7 @@ class MeanScaleGainHyperprior(CompressionModel):
     """Mean-scale hyperprior with gain units; every coding call takes a ``quality`` in [1, 8]."""
 
     downsampling = 64
+    latent_strings = 2    # y, then z
     continuous = True
 
     def __init__(self, N: int = 112, M: int = 160):

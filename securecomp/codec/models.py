@@ -75,6 +75,7 @@ class _SingleLatentModel(CompressionModel):
     """Coding for models with one latent y under an EntropyBottleneck (needs g_a, g_s, M)."""
 
     downsampling = 16     # image side / side of the coded latent
+    latent_strings = 1    # byte strings per coded tile (y)
 
     def forward(self, x: Tensor) -> dict:
         y_hat, y_likelihoods = self.entropy_bottleneck(self.g_a(x))
@@ -113,6 +114,7 @@ class ScaleHyperprior(CompressionModel):
     """
 
     downsampling = 64     # image side / side of z, the deepest coded latent
+    latent_strings = 2    # y, then z
 
     def __init__(self, N: int = 128, M: int = 192):
         super().__init__()
