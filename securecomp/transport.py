@@ -25,8 +25,10 @@ import struct
 
 from PIL import Image
 
-from .api import _check_one, decrypt, encrypt
+from .api import decrypt, encrypt
 from .errors import ParameterError, TransportError
+from .recipients import Identity
+from .secret import Key, Password, secret_from
 
 __all__ = ["DEFAULT_MAX_SIZE", "send_frame", "receive_frame", "send_image", "receive_image",
            "send_frame_sock", "receive_frame_sock", "send_image_sock", "receive_image_sock"]
@@ -111,14 +113,16 @@ async def send_image(writer: asyncio.StreamWriter, image, **encrypt_options) -> 
     return len(blob)
 
 
-async def receive_image(reader: asyncio.StreamReader, *, key: bytes | None = None, password=None,
-                        identity=None, max_size: int = DEFAULT_MAX_SIZE) -> Image.Image | None:
+async def receive_image(reader: asyncio.StreamReader, *, key: bytes | None = None,
+                        password: str | bytes | None = None, identity: Identity | str | None = None,
+                        max_size: int = DEFAULT_MAX_SIZE,
+                        secret: Key | Password | Identity | None = None) -> Image.Image | None:
     """Receive one frame and decrypt it (in a thread); None if the stream ended cleanly before it."""
-    _check_one(key=key, password=password, identity=identity)
+    chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
     blob = await receive_frame(reader, max_size=max_size)
     if blob is None:
         return None
-    return await asyncio.to_thread(decrypt, blob, key=key, password=password, identity=identity)
+    return await asyncio.to_thread(decrypt, blob, secret=chosen)
 
 
 # --- blocking sockets --------------------------------------------------------------------------
@@ -161,9 +165,10 @@ def send_image_sock(sock: socket.socket, image, **encrypt_options) -> int:
     return len(blob)
 
 
-def receive_image_sock(sock: socket.socket, *, key: bytes | None = None, password=None, identity=None,
-                       max_size: int = DEFAULT_MAX_SIZE) -> Image.Image | None:
+def receive_image_sock(sock: socket.socket, *, key: bytes | None = None, password: str | bytes | None = None,
+                       identity: Identity | str | None = None, max_size: int = DEFAULT_MAX_SIZE,
+                       secret: Key | Password | Identity | None = None) -> Image.Image | None:
     """Receive one frame and decrypt it; None if the peer closed the connection cleanly before it."""
-    _check_one(key=key, password=password, identity=identity)
+    chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
     blob = receive_frame_sock(sock, max_size=max_size)
-    return None if blob is None else decrypt(blob, key=key, password=password, identity=identity)
+    return None if blob is None else decrypt(blob, secret=chosen)

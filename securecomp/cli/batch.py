@@ -7,6 +7,7 @@ import sys
 
 from .. import batch
 from ..errors import BatchError
+from ..secret import Recipients, Secret, secret_keywords
 from .io import read_secret, report_error
 from .options import codec_options, positive, secret_options
 
@@ -50,7 +51,8 @@ def run_batch(args) -> int:
     secret = _secret(args)
     _warn_plaintext_dask(args.dask, secret)
     options = {"codec": args.codec, "quality": args.quality, "cipher": args.cipher} if args.direction == "encrypt" else {}
-    summary = batch.run_batch(args.direction, args.in_dir, args.out_dir, secret=secret, workers=args.workers,
+    summary = batch.run_batch(args.direction, args.in_dir, args.out_dir, secret=secret_keywords(secret),
+                              workers=args.workers,
                               dask=args.dask, manifest=args.manifest, progress=False if args.no_progress else None,
                               raise_on_error=False, force=args.force, follow_symlinks=args.follow_symlinks,
                               include_hidden=args.include_hidden, **options)
@@ -60,15 +62,15 @@ def run_batch(args) -> int:
     return 0
 
 
-def _secret(args) -> dict:
+def _secret(args) -> Secret:
     if args.direction == "encrypt":
         return read_secret(args.key_file, args.password_file, confirm=True, recipients=args.recipient,
                            recipients_file=args.recipients_file)
     return read_secret(args.key_file, args.password_file, confirm=False, identity_file=args.identity)
 
 
-def _warn_plaintext_dask(address: str | None, secret: dict) -> None:
-    if address and address != "local" and not address.startswith("tls://") and "recipients" not in secret:
+def _warn_plaintext_dask(address: str | None, secret: Secret) -> None:
+    if address and address != "local" and not address.startswith("tls://") and not isinstance(secret, Recipients):
         print("warning: the key, password or identity travels to the Dask workers unencrypted; "
               "use a tls:// scheduler, or --recipient to encrypt with public keys only", file=sys.stderr)
 

@@ -106,7 +106,7 @@ def run_encrypt(args) -> int:
     image = image_input(args.input)
     secret = read_secret(args.key_file, args.password_file, confirm=True, recipients=args.recipient,
                          recipients_file=args.recipients_file)
-    blob = encrypt(image, quality=args.quality, codec=args.codec, cipher=args.cipher, **secret)
+    blob = encrypt(image, quality=args.quality, codec=args.codec, cipher=args.cipher, secret=secret)
     write_output(args.output, blob, force=args.force)
     return 0
 
@@ -116,7 +116,7 @@ def run_decrypt(args) -> int:
     file_format = image_format(args.output)
     blob = read_input(args.input)
     secret = read_secret(args.key_file, args.password_file, confirm=False, identity_file=args.identity)
-    image = decrypt(blob, **secret)
+    image = decrypt(blob, secret=secret)
     write_output(args.output, encode_image(image, file_format), force=args.force)
     return 0
 

@@ -19,6 +19,7 @@ from ..errors import InputOutputError, ParameterError, UnsupportedImageError, Us
 from ..images import apply_exif_orientation, pillow_errors
 from ..keys import read_key_file, readable_by_others
 from ..recipients import MAX_RECIPIENTS, parse_recipient, read_identity_file
+from ..secret import Key, Password, Recipients, Secret
 
 STDIO = "-"
 MAX_PASSWORD_FILE = 1 << 16
@@ -120,24 +121,24 @@ def encode_image(image: Image.Image, file_format: str) -> bytes:
 
 def read_secret(key_file: str | None, password_file: str | None, *, confirm: bool,
                 recipients: list[str] | None = None, recipients_file: str | None = None,
-                identity_file: str | None = None) -> dict:
-    """Keyword arguments for securecomp.encrypt/decrypt: ``{"key": ...}``, ``{"password": ...}``,
-    ``{"recipients": [...]}`` (encrypt) or ``{"identity": ...}`` (decrypt)."""
+                identity_file: str | None = None) -> Secret:
+    """The secret for securecomp.encrypt/decrypt (``secret=``): a Key, a Password, Recipients
+    (encrypt) or an Identity (decrypt)."""
     if recipients or recipients_file is not None:
         if key_file is not None or password_file is not None:
             raise UsageError("--recipient/--recipients-file cannot be combined with --key-file or --password-file",
                              hint="encrypt either to public keys or with a key or password")
-        return {"recipients": list(recipients or []) + read_recipients_file(recipients_file)}
+        return Recipients.of(list(recipients or []) + read_recipients_file(recipients_file))
     if identity_file is not None:
-        return {"identity": _read_secret_file(Path(identity_file), "identity", read_identity_file)}
+        return _read_secret_file(Path(identity_file), "identity", read_identity_file)
     if key_file is not None:
-        return {"key": _read_key(Path(key_file))}
+        return Key(read_key(Path(key_file)))
     if password_file is not None:
-        return {"password": read_password_file(Path(password_file))}
-    return {"password": prompt_password(confirm=confirm)}
+        return Password(read_password_file(Path(password_file)))
+    return Password(prompt_password(confirm=confirm))
 
 
-def _read_key(path: Path) -> bytes:
+def read_key(path: Path) -> bytes:
     return _read_secret_file(path, "key", read_key_file)
 
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
-from .io import check_output, image_input, read_secret, write_output
+from .io import check_output, image_input, read_key, write_output
 from .options import at_least, fraction_below_half
 
 __all__ = ["add_parser", "run_report"]
@@ -98,7 +98,7 @@ def _key(key_file: str | None) -> tuple[bytes, str]:
     if key_file is None:
         from ..keys import generate_key
         return generate_key(), "a fresh random key (no --key-file)"
-    return read_secret(key_file, None, confirm=False)["key"], f"key file {Path(key_file).name}"
+    return read_key(Path(key_file)), f"key file {Path(key_file).name}"
 
 
 def _load(path: str):
