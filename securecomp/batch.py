@@ -39,7 +39,7 @@ from PIL import Image
 from ._atomic import open_folders_beneath, relative_parts, write_beneath
 from ._batch_exec import check_runner, run_jobs
 from .api import decrypt, encrypt
-from .errors import BatchError, ParameterError
+from .errors import BatchError, InputOutputError, ParameterError
 from .recipients import Identity, format_identity
 from .suites import DEFAULT_SUITE, check_suite
 
@@ -382,10 +382,12 @@ def _portable(secret: dict) -> dict:
 
 
 def _check_folders(in_dir: Path, out_dir: Path) -> tuple[Path, Path]:
+    if not in_dir.exists():
+        raise InputOutputError(f"{in_dir}: no such folder", hint="batch takes IN_DIR OUT_DIR, two folders")
     if not in_dir.is_dir():
-        raise ParameterError(f"{in_dir} is not a folder", hint="batch takes IN_DIR OUT_DIR, two folders")
+        raise InputOutputError(f"{in_dir} is not a folder", hint="batch takes IN_DIR OUT_DIR, two folders")
     if out_dir.exists() and not out_dir.is_dir():
-        raise ParameterError(f"{out_dir} exists and is not a folder")
+        raise InputOutputError(f"{out_dir} exists and is not a folder", hint="give OUT_DIR as a folder, new or existing")
     if in_dir.resolve() == out_dir.resolve():
         raise ParameterError("IN_DIR and OUT_DIR are the same folder", hint="write the results to another folder")
     return in_dir, out_dir

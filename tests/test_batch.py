@@ -322,11 +322,13 @@ def test_cli_batch_with_recipients_workers_and_dask_local(tree, tmp_path, capsys
         assert np.array_equal(np.asarray(Image.open(tmp_path / "back" / name)), _pixels(index))
 
 
-def test_cli_batch_usage_errors(tree, tmp_path, capsys):
+def test_cli_batch_usage_errors_exit_2_and_a_missing_in_dir_exits_5(tree, tmp_path, capsys):
     write_key_file(tmp_path / "k", KEY)
     assert _cli(capsys, "batch", "encrypt", tree, tmp_path / "o", "--key-file", tmp_path / "k", "--workers", "0")[0] == 2
     code, err = _cli(capsys, "batch", "encrypt", tmp_path / "missing", tmp_path / "o", "--key-file", tmp_path / "k")
-    assert code == 2 and "not a folder" in err
+    assert code == 5 and "missing: no such folder" in err                       # README: 5, missing input
+    code, err = _cli(capsys, "batch", "encrypt", tmp_path / "k", tmp_path / "o", "--key-file", tmp_path / "k")
+    assert code == 5 and "is not a folder" in err and not (tmp_path / "o").exists()
 
 
 def test_cli_batch_keeps_a_foreign_file_exits_7_and_names_what_it_left_out(tree, tmp_path, capsys):
