@@ -42,7 +42,8 @@ def generate_key() -> bytes:
 
 def check_key(key: object) -> bytes:
     if not isinstance(key, (bytes, bytearray)) or len(key) != KEY_SIZE:
-        raise ParameterError(f"a key must be {KEY_SIZE} bytes", hint="use securecomp.generate_key() or a key file")
+        given = f", not {len(key)}" if isinstance(key, (bytes, bytearray)) else f", not a {type(key).__name__}"
+        raise ParameterError(f"a key must be {KEY_SIZE} bytes{given}", hint="use securecomp.generate_key() or a key file")
     return bytes(key)
 
 
@@ -150,7 +151,9 @@ def decode_secret_line(text: str, prefix: str, what: str, *, hint: str | None = 
         secret = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
     except (binascii.Error, ValueError):
         raise KeyFileError(f"{what} is damaged: the key is not valid base64url", hint=hint) from None
-    if len(secret) != KEY_SIZE or not hmac.compare_digest(encode_secret_line(prefix, secret), ":".join(parts)):
+    if len(secret) != KEY_SIZE:
+        raise KeyFileError(f"{what} holds a {len(secret)}-byte key; a securecomp key is {KEY_SIZE} bytes", hint=hint)
+    if not hmac.compare_digest(encode_secret_line(prefix, secret), ":".join(parts)):
         raise KeyFileError(f"{what} is damaged: checksum mismatch", hint=hint)
     return secret
 
