@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench vectors clean train-cpu model-card
+.PHONY: demo test lint typecheck bench vectors clean train-cpu model-card
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +19,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# ruff and mypy, configured in pyproject.toml; .ci/run runs both before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check securecomp tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ciphers.py

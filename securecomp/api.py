@@ -23,7 +23,7 @@ __all__ = ["encrypt", "decrypt"]
 
 def encrypt(image: Any, *, key: bytes | None = None, password: str | bytes | None = None, recipients: Any = None,
             quality: float | None = None, codec: str | None = None, cipher: str = DEFAULT_SUITE,
-            secret: Key | Password | Recipients | None = None) -> bytes:
+            secret: Secret | None = None) -> bytes:
     """Compress ``image`` (PIL image, numpy array or path) and seal it in an authenticated container.
 
     Give exactly one of ``key`` (32 bytes, see :func:`generate_key`), ``password``, or
@@ -43,11 +43,12 @@ def encrypt(image: Any, *, key: bytes | None = None, password: str | bytes | Non
                      stanzas=wrap(file_key, chosen.recipients))
     if isinstance(chosen, Password):
         return _seal(info, body, suite=cipher, key=None, password=chosen.value, nonce=nonce, kdf=KdfParams.fresh())
+    assert isinstance(chosen, Key)          # secret_from gives encrypt no Identity
     return _seal(info, body, suite=cipher, key=chosen.value, password=None, nonce=nonce, kdf=None)
 
 
 def decrypt(blob: bytes, *, key: bytes | None = None, password: str | bytes | None = None,
-            identity: Identity | str | None = None, secret: Key | Password | Identity | None = None) -> Image.Image:
+            identity: Identity | str | None = None, secret: Secret | None = None) -> Image.Image:
     """Authenticate and open a container; raises DecryptionError or FormatError, never returns junk.
 
     Give exactly one of ``key``, ``password`` or ``identity`` (an :class:`~securecomp.recipients.Identity`
@@ -74,19 +75,20 @@ def _seal(info: ImageInfo, body: bytes, *, suite: str, key: bytes | None, passwo
     return header_bytes + seal_payload(suite, subkeys(master, nonce), nonce, header_bytes, body)
 
 
-_SECRET_OF_KEY_TYPE: dict[int, tuple[type, str, str]] = {
-    container.KDF_KEY: (Key, "a key", "use --key-file (key=...)"),
-    container.KDF_ARGON2ID: (Password, "a password", "give the password (--password-file or the prompt)"),
-    container.KEY_RECIPIENTS: (Identity, "public-key recipients", "use --identity FILE (identity=...)"),
+_SECRET_HINTS = {
+    container.KDF_KEY: ("a key", "use --key-file (key=...)"),
+    container.KDF_ARGON2ID: ("a password", "give the password (--password-file or the prompt)"),
+    container.KEY_RECIPIENTS: ("public-key recipients", "use --identity FILE (identity=...)"),
 }
 
 
 def _master_key(header: Header, secret: Secret) -> bytes:
-    expected, what, how = _SECRET_OF_KEY_TYPE[header.key_type]
-    if not isinstance(secret, expected):
-        raise DecryptionError(f"this container was sealed with {what}, not with the secret given", hint=how)
-    if isinstance(secret, Key):
+    kind = header.key_type
+    if kind == container.KDF_KEY and isinstance(secret, Key):
         return secret.value
-    if isinstance(secret, Password):
+    if kind == container.KDF_ARGON2ID and isinstance(secret, Password) and header.kdf is not None:
         return password_key(secret.value, header.kdf)
-    return secret.unwrap(header.stanzas)
+    if kind == container.KEY_RECIPIENTS and isinstance(secret, Identity):
+        return secret.unwrap(header.stanzas)
+    what, how = _SECRET_HINTS[kind]
+    raise DecryptionError(f"this container was sealed with {what}, not with the secret given", hint=how)

@@ -43,7 +43,8 @@ def generate_key() -> bytes:
 def check_key(key: object) -> bytes:
     if not isinstance(key, (bytes, bytearray)) or len(key) != KEY_SIZE:
         given = f", not {len(key)}" if isinstance(key, (bytes, bytearray)) else f", not a {type(key).__name__}"
-        raise ParameterError(f"a key must be {KEY_SIZE} bytes{given}", hint="use securecomp.generate_key() or a key file")
+        raise ParameterError(f"a key must be {KEY_SIZE} bytes{given}",
+                             hint="use securecomp.generate_key() or a key file")
     return bytes(key)
 
 
@@ -64,7 +65,7 @@ class KdfParams:
     salt: bytes = b""
 
     @classmethod
-    def fresh(cls, **overrides: int) -> "KdfParams":
+    def fresh(cls, **overrides: int) -> KdfParams:
         return cls(salt=os.urandom(SALT_SIZE), **overrides)
 
     def check(self) -> None:

@@ -11,15 +11,15 @@ docs/format.md ("Recipients") is the normative description.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat, NoEncryption
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from . import _bech32
 from ._atomic import atomic_write
@@ -57,7 +57,7 @@ class Identity:
         self._private = private
 
     @classmethod
-    def _from_bytes(cls, raw: bytes) -> "Identity":
+    def _from_bytes(cls, raw: bytes) -> Identity:
         return cls(X25519PrivateKey.from_private_bytes(check_key(raw)))
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .errors import ParameterError
 from .keys import check_key
@@ -56,7 +56,7 @@ class Recipients:
         return cls(resolve_recipients(values))
 
 
-Secret = Union[Key, Password, Recipients, Identity]
+Secret = Key | Password | Recipients | Identity
 _KINDS: dict[type, str] = {Key: "key", Password: "password", Recipients: "recipients", Identity: "identity"}
 
 

@@ -22,13 +22,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+from typing import Any
 
 from PIL import Image
 
 from .api import decrypt, encrypt
 from .errors import ParameterError, TransportError
 from .recipients import Identity
-from .secret import Key, Password, secret_from
+from .secret import Secret, secret_from
 
 __all__ = ["DEFAULT_MAX_SIZE", "send_frame", "receive_frame", "send_image", "receive_image",
            "send_frame_sock", "receive_frame_sock", "send_image_sock", "receive_image_sock"]
@@ -46,7 +47,7 @@ def frame_header(length: int) -> bytes:
     return MAGIC + bytes([VERSION]) + struct.pack(">Q", length)
 
 
-def parse_frame_header(header: bytes, max_size: int) -> int:
+def parse_frame_header(header: bytes | bytearray, max_size: int) -> int:
     """The body length of a frame header; TransportError unless it is canonical and within ``max_size``."""
     if header[: len(MAGIC)] != MAGIC:
         raise TransportError("the peer did not send a securecomp frame (bad magic)")
@@ -89,12 +90,13 @@ async def receive_frame(reader: asyncio.StreamReader, *, max_size: int = DEFAULT
     body = bytearray()
     while remaining:
         chunk = await _read_async(reader, min(_CHUNK, remaining), "frame body", partial=len(body))
+        assert chunk is not None                # only a clean end before a frame header gives None
         body += chunk
         remaining -= len(chunk)
     return bytes(body)
 
 
-async def _read_async(reader, n: int, what: str, *, partial: int = 0) -> bytes | None:
+async def _read_async(reader: asyncio.StreamReader, n: int, what: str, *, partial: int = 0) -> bytes | None:
     try:
         return await reader.readexactly(n)
     except asyncio.IncompleteReadError as exc:
@@ -106,7 +108,7 @@ async def _read_async(reader, n: int, what: str, *, partial: int = 0) -> bytes |
         raise TransportError(f"connection lost while receiving the {what}: {exc}") from None
 
 
-async def send_image(writer: asyncio.StreamWriter, image, **encrypt_options) -> int:
+async def send_image(writer: asyncio.StreamWriter, image: Any, **encrypt_options: Any) -> int:
     """Encrypt ``image`` with :func:`securecomp.encrypt` (in a thread) and send it; returns the container size."""
     blob = await asyncio.to_thread(encrypt, image, **encrypt_options)
     await send_frame(writer, blob)
@@ -115,8 +117,7 @@ async def send_image(writer: asyncio.StreamWriter, image, **encrypt_options) -> 
 
 async def receive_image(reader: asyncio.StreamReader, *, key: bytes | None = None,
                         password: str | bytes | None = None, identity: Identity | str | None = None,
-                        max_size: int = DEFAULT_MAX_SIZE,
-                        secret: Key | Password | Identity | None = None) -> Image.Image | None:
+                        max_size: int = DEFAULT_MAX_SIZE, secret: Secret | None = None) -> Image.Image | None:
     """Receive one frame and decrypt it (in a thread); None if the stream ended cleanly before it."""
     chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
     blob = await receive_frame(reader, max_size=max_size)
@@ -158,7 +159,7 @@ def _recv_exactly(sock: socket.socket, n: int, what: str) -> bytearray:
     return data
 
 
-def send_image_sock(sock: socket.socket, image, **encrypt_options) -> int:
+def send_image_sock(sock: socket.socket, image: Any, **encrypt_options: Any) -> int:
     """Encrypt ``image`` with :func:`securecomp.encrypt` and send it; returns the container size."""
     blob = encrypt(image, **encrypt_options)
     send_frame_sock(sock, blob)
@@ -167,7 +168,7 @@ def send_image_sock(sock: socket.socket, image, **encrypt_options) -> int:
 
 def receive_image_sock(sock: socket.socket, *, key: bytes | None = None, password: str | bytes | None = None,
                        identity: Identity | str | None = None, max_size: int = DEFAULT_MAX_SIZE,
-                       secret: Key | Password | Identity | None = None) -> Image.Image | None:
+                       secret: Secret | None = None) -> Image.Image | None:
     """Receive one frame and decrypt it; None if the peer closed the connection cleanly before it."""
     chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
     blob = receive_frame_sock(sock, max_size=max_size)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from securecomp.analysis import (npcr, npcr_critical_value, npcr_uaci_test, pass_rate, uaci,
-                                 uaci_critical_interval)
+from securecomp.analysis import npcr, npcr_critical_value, npcr_uaci_test, pass_rate, uaci, uaci_critical_interval
 from securecomp.analysis.differential import npcr_expected, npcr_uaci_batch, uaci_expected
 from securecomp.errors import ParameterError
 

@@ -8,7 +8,7 @@ exactly with integer arithmetic instead of shipping the data files.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -39,7 +39,7 @@ def _exp_series(low: int, high: int) -> tuple[int, int]:
     return p1 * q2 + p2, q1 * q2
 
 
-@lru_cache(maxsize=None)
+@cache
 def constant_bits(name: str) -> np.ndarray:
     precision = MILLION + 64
     if name == "e":

@@ -8,8 +8,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from securecomp.analysis import (cipher_image, key_sensitivity, plaintext_sensitivity, sensitivity_experiments,
-                                 wrong_key_decryption)
+from securecomp.analysis import (
+    cipher_image,
+    key_sensitivity,
+    plaintext_sensitivity,
+    sensitivity_experiments,
+    wrong_key_decryption,
+)
 from securecomp.analysis.sensitivity import flip_key_bit
 from securecomp.errors import ParameterError
 from securecomp.hazmat.chaos import ChaosCipher

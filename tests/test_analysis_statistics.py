@@ -7,9 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from securecomp.analysis import (adjacent_correlation, correlation_critical_value, entropy, expected_entropy,
-                                 histogram_chi2, local_entropy)
-from securecomp.analysis.statistics import _row_histograms, _entropy_of_counts, local_entropy_interval
+from securecomp.analysis import (
+    adjacent_correlation,
+    correlation_critical_value,
+    entropy,
+    expected_entropy,
+    histogram_chi2,
+    local_entropy,
+)
+from securecomp.analysis.statistics import _entropy_of_counts, _row_histograms, local_entropy_interval
 from securecomp.errors import ParameterError
 
 # Wu, Zhou, Noonan, Agaian & Chen (2013), local Shannon entropy with k = 30 blocks of 1936 pixels:

@@ -65,7 +65,8 @@ def test_bench_command_writes_json_and_plot(tmp_path, capsys):
 
 
 def test_ms_ssim_is_left_out_when_an_image_is_too_small_for_five_scales():
-    rows = [bench.measure(Image.fromarray(image), "jpeg", 3) for image in (data.astronaut(), data.astronaut()[:64, :96])]
+    images = (data.astronaut(), data.astronaut()[:64, :96])
+    rows = [bench.measure(Image.fromarray(image), "jpeg", 3) for image in images]
     assert "ms_ssim" in rows[0] and "ms_ssim" not in rows[1]
     assert "ms_ssim" not in bench._mean(rows) and bench._mean(rows)["psnr"] > 20
 

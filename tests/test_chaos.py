@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from securecomp.hazmat.exceptions import InvalidParameter
 from securecomp.hazmat import chaos
 from securecomp.hazmat.chaos import ChaosCipher
+from securecomp.hazmat.exceptions import InvalidParameter
 
 KEY, NONCE = bytes(range(32)), bytes(range(100, 116))
 

@@ -19,9 +19,9 @@ import pytest
 from PIL import Image
 
 from securecomp import __version__, cli
-from securecomp.cli import commands
 from securecomp._sample import landscape
 from securecomp.analysis import psnr
+from securecomp.cli import commands
 from securecomp.keys import parse_key, read_key_file
 
 REPO = Path(__file__).resolve().parents[1]

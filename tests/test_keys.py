@@ -5,12 +5,10 @@ import stat
 
 import pytest
 
-from securecomp import generate_key
-from securecomp import keys
+from securecomp import generate_key, keys
 from securecomp._atomic import OutputExistsError
 from securecomp.errors import FormatError, KeyFileError, ParameterError
-from securecomp.keys import (KdfParams, format_key, parse_key, password_key, read_key_file, subkeys,
-                             write_key_file)
+from securecomp.keys import KdfParams, format_key, parse_key, password_key, read_key_file, subkeys, write_key_file
 
 
 def test_generate_key_returns_32_fresh_bytes():

@@ -16,8 +16,17 @@ import securecomp
 from securecomp import _bech32, cli, container
 from securecomp.errors import DecryptionError, FormatError, KeyFileError, ParameterError
 from securecomp.keys import write_key_file
-from securecomp.recipients import (Identity, Recipient, _wrap_to, format_identity, generate_identity,
-                                   parse_identity, parse_recipient, read_identity_file, write_identity_file)
+from securecomp.recipients import (
+    Identity,
+    Recipient,
+    _wrap_to,
+    format_identity,
+    generate_identity,
+    parse_identity,
+    parse_recipient,
+    read_identity_file,
+    write_identity_file,
+)
 
 KEY = bytes(range(32))
 IDENTITIES = [generate_identity() for _ in range(3)]

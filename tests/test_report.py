@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from securecomp.cli.report import STEPS_PER_IMAGE
 from securecomp.analysis.rendering import report_html
 from securecomp.analysis.report import ReportSettings, build_report, check_report_image, report_json
 from securecomp.analysis.verdict import verdict
+from securecomp.cli.report import STEPS_PER_IMAGE
 from securecomp.errors import UnsupportedImageError
 
 skimage_data = pytest.importorskip("skimage.data")
@@ -125,7 +125,10 @@ def test_the_same_seed_and_key_give_the_same_numbers():
     image = np.ascontiguousarray(skimage_data.astronaut()[::2, ::2])
     settings = ReportSettings(trials=4, wrong_key_trials=2, nist_sequences=0, seed=9)
     first, second = (build_report([("a", image)], key=KEY, settings=settings, figures=False) for _ in range(2))
-    strip = lambda report: {k: v for k, v in report.data["images"][0].items() if k not in ("compression", "throughput")}
+
+    def strip(report):
+        return {k: v for k, v in report.data["images"][0].items() if k not in ("compression", "throughput")}
+
     assert strip(first) == strip(second)
 
 

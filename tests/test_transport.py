@@ -18,8 +18,15 @@ from PIL import Image
 import securecomp
 from securecomp.errors import DecryptionError, FormatError, ParameterError, SecurecompError, TransportError
 from securecomp.recipients import generate_identity
-from securecomp.transport import (MAGIC, frame_header, receive_frame, receive_image, receive_image_sock,
-                                  send_image, send_image_sock)
+from securecomp.transport import (
+    MAGIC,
+    frame_header,
+    receive_frame,
+    receive_image,
+    receive_image_sock,
+    send_image,
+    send_image_sock,
+)
 
 KEY = bytes(range(32))
 LIMIT = 1 << 20
@@ -213,4 +220,5 @@ def test_example_sender_and_receiver_transfer_and_verify_a_folder_and_survive_ga
     assert sent == 3
     assert results[0]["error"].startswith("TransportError") and results[1] == {"images": 3, "error": None}
     assert sum(line.startswith("verified:") for line in lines) == 3
-    assert np.array_equal(np.asarray(Image.open(tmp_path / "out" / "sub" / "b.png")), np.asarray(_image(4).convert("L")))
+    restored = np.asarray(Image.open(tmp_path / "out" / "sub" / "b.png"))
+    assert np.array_equal(restored, np.asarray(_image(4).convert("L")))

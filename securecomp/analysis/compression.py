@@ -58,7 +58,8 @@ def throughput(image, *, key: bytes, nonce: bytes, repeat: int = 3) -> dict:
     chaos, gcm = ChaosCipher(key), AESGCM(key)
     return {"bytes": len(data),
             "chaos_mb_per_s": len(data) / best_seconds(lambda: chaos.encrypt(data, nonce=nonce), repeat) / MEGABYTE,
-            "aes_gcm_mb_per_s": len(data) / best_seconds(lambda: gcm.encrypt(nonce[:12], data, None), repeat) / MEGABYTE}
+            "aes_gcm_mb_per_s":
+                len(data) / best_seconds(lambda: gcm.encrypt(nonce[:12], data, None), repeat) / MEGABYTE}
 
 
 def best_seconds(function, repeat: int) -> float:

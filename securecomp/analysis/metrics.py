@@ -73,11 +73,12 @@ def ms_ssim(image_true, image_test, *, data_range: float | None = None, channel_
     """
     reference, test = _check_pair(image_true, image_test)
     peak = _data_range(reference, test, data_range)
-    weights = _check_weights(weights)
+    scale_weights = _check_weights(weights)
     if channel_axis is None:
-        return _ms_ssim_single(reference, test, peak, weights)
+        return _ms_ssim_single(reference, test, peak, scale_weights)
     axis = _check_channel_axis(reference, channel_axis)
-    scores = [_ms_ssim_single(np.take(reference, index, axis=axis), np.take(test, index, axis=axis), peak, weights)
+    scores = [_ms_ssim_single(np.take(reference, index, axis=axis), np.take(test, index, axis=axis), peak,
+                              scale_weights)
               for index in range(reference.shape[axis])]
     return float(np.mean(scores))
 

@@ -58,7 +58,7 @@ def _number(value, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | frozenset[int] = frozenset()) -> str:
     head = "".join(f"<th>{_text(header)}</th>" for header in headers)
     body = "".join("<tr>" + "".join(f'<td class="number">{cell}</td>' if index in numeric else f"<td>{cell}</td>"
                                     for index, cell in enumerate(row)) + "</tr>" for row in rows)

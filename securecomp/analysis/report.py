@@ -13,6 +13,7 @@ import platform
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -21,8 +22,17 @@ from .compression import compression_results, throughput
 from .differential import npcr_expected, uaci_expected
 from .nist import bits_from_bytes, nist_battery
 from .sensitivity import cipher_image, sensitivity_experiments, wrong_key_decryption
-from .statistics import (DIRECTIONS, LOCAL_BLOCK_SHAPE, LOCAL_BLOCKS, adjacent_correlation,
-                         correlation_critical_value, entropy, expected_entropy, histogram_chi2, local_entropy)
+from .statistics import (
+    DIRECTIONS,
+    LOCAL_BLOCK_SHAPE,
+    LOCAL_BLOCKS,
+    adjacent_correlation,
+    correlation_critical_value,
+    entropy,
+    expected_entropy,
+    histogram_chi2,
+    local_entropy,
+)
 from .verdict import verdict
 
 __all__ = ["ReportSettings", "Report", "build_report", "check_report_image", "report_json", "MINIMUM_SIDE"]
@@ -45,7 +55,7 @@ class ReportSettings:
     qualities: tuple = (None,)
     seed: int | None = None
 
-    def resolved(self) -> "ReportSettings":
+    def resolved(self) -> ReportSettings:
         """These settings with a recorded random seed in place of None."""
         if self.seed is not None:
             return self
@@ -84,9 +94,11 @@ def build_report(images, *, key: bytes, settings: ReportSettings = ReportSetting
     report = Report({"securecomp_version": _version(), "created": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                      "machine": platform.platform(), "key_source": key_source, "settings": asdict(settings),
                      "images": []})
+    seed = settings.seed
+    assert seed is not None                 # resolved() records one
     for index, (name, pixels) in enumerate(images):
         check_report_image(name, pixels)
-        analysis = _analyse_image(name, pixels, key, settings, np.random.default_rng([settings.seed, index]), progress)
+        analysis = _analyse_image(name, pixels, key, settings, np.random.default_rng([seed, index]), progress)
         report.data["images"].append(analysis.numbers)
         if figures:
             from .figures import image_figures
@@ -135,7 +147,7 @@ def _analyse_image(name, pixels, key, settings, rng, progress) -> ImageAnalysis:
 def image_statistics(image: np.ndarray, *, alpha: float, seed: int) -> dict:
     """Entropy, local entropy, histogram χ² and H/V/D correlations (all pairs and 3000 sampled)."""
     channel_axis = -1 if image.ndim == 3 else None
-    statistics = {"entropy": entropy(image), "entropy_expected": expected_entropy(image.size),
+    statistics: dict[str, Any] = {"entropy": entropy(image), "entropy_expected": expected_entropy(image.size),
                   "local_entropy": local_entropy(image, channel_axis=channel_axis, alpha=alpha, seed=seed).as_dict(),
                   "histogram": histogram_chi2(image, alpha=alpha).as_dict(), "correlation": {}}
     for direction in DIRECTIONS:

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DecryptionError, ParameterError
-from .differential import (npcr_critical_value, npcr_expected, npcr_uaci_batch, uaci_critical_interval,
-                           uaci_expected)
+from .differential import npcr_critical_value, npcr_expected, npcr_uaci_batch, uaci_critical_interval, uaci_expected
 from .metrics import ssim
 from .passrate import PassRate, pass_rate
 
@@ -98,7 +97,8 @@ def sensitivity_experiments(cipher, image, *, key: bytes | None = None, trials: 
     plan = _Plan.draw(rng, plain, len(key), _check_trials(trials))
     encrypt = _encryptor(_default_cipher(cipher), plain)
     largest = int(np.iinfo(plain.dtype).max)
-    values = {change: ([], []) for change in _check_changes(changes)}
+    values: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {
+        change: ([], []) for change in _check_changes(changes)}
     for start in range(0, trials, BATCH):
         indices = range(start, min(trials, start + BATCH))
         references = np.stack([encrypt(key, plain, plan.nonces[i]) for i in indices])
@@ -121,7 +121,7 @@ class _Plan:
     bits: np.ndarray
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, plain: np.ndarray, key_size: int, trials: int) -> "_Plan":
+    def draw(cls, rng: np.random.Generator, plain: np.ndarray, key_size: int, trials: int) -> _Plan:
         nonces = tuple(rng.bytes(NONCE_SIZE) for _ in range(trials))
         return cls(nonces, rng.integers(0, plain.size, size=trials), rng.choice(np.array([-1, 1]), size=trials),
                    rng.integers(0, 8 * key_size, size=trials))

@@ -37,12 +37,15 @@ def _run_options() -> argparse.ArgumentParser:
     action = argparse.ArgumentParser(add_help=False)
     action.add_argument("--workers", type=positive, default=1, metavar="N",
                         help="local worker processes (default: 1); with --dask local: the cluster's workers")
-    action.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address (tcp://HOST:8786, tls://...) or `local`")
-    action.add_argument("--manifest", metavar="FILE", help=f"JSON Lines manifest (default: OUT_DIR/{batch.MANIFEST_NAME})")
+    action.add_argument("--dask", metavar="ADDRESS",
+                        help="Dask scheduler address (tcp://HOST:8786, tls://...) or `local`")
+    action.add_argument("--manifest", metavar="FILE",
+                        help=f"JSON Lines manifest (default: OUT_DIR/{batch.MANIFEST_NAME})")
     action.add_argument("--no-progress", action="store_true", help="no progress bar (it shows on a terminal only)")
     action.add_argument("--force", action="store_true",
                         help="overwrite files in OUT_DIR that the manifest does not record as this batch's output")
-    action.add_argument("--follow-symlinks", action="store_true", help="follow symbolic links in IN_DIR (default: skip them)")
+    action.add_argument("--follow-symlinks", action="store_true",
+                        help="follow symbolic links in IN_DIR (default: skip them)")
     action.add_argument("--include-hidden", action="store_true", help="include hidden files and folders (.*) of IN_DIR")
     return action
 
@@ -50,7 +53,8 @@ def _run_options() -> argparse.ArgumentParser:
 def run_batch(args) -> int:
     secret = _secret(args)
     _warn_plaintext_dask(args.dask, secret)
-    options = {"codec": args.codec, "quality": args.quality, "cipher": args.cipher} if args.direction == "encrypt" else {}
+    encrypting = args.direction == "encrypt"
+    options = {"codec": args.codec, "quality": args.quality, "cipher": args.cipher} if encrypting else {}
     summary = batch.run_batch(args.direction, args.in_dir, args.out_dir, secret=secret_keywords(secret),
                               workers=args.workers,
                               dask=args.dask, manifest=args.manifest, progress=False if args.no_progress else None,

@@ -16,8 +16,7 @@ from .. import container
 from ..api import decrypt, encrypt
 from ..keys import format_key, generate_key, write_key_file
 from ..recipients import format_identity, generate_identity, write_identity_file
-from .io import (check_output, encode_image, image_format, image_input, is_stdio, read_input, read_secret,
-                 write_output)
+from .io import check_output, encode_image, image_format, image_input, is_stdio, read_input, read_secret, write_output
 from .options import codec_options, force_option, output_option, secret_options
 
 __all__ = ["add_parsers", "run_keygen", "run_encrypt", "run_decrypt", "run_inspect", "run_demo"]

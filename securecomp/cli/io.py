@@ -34,7 +34,7 @@ def is_stdio(path: str | None) -> bool:
 
 def read_input(path: str | None) -> bytes:
     """The bytes of ``path``, or of stdin for ``-``/None (refused when stdin is a terminal)."""
-    if not is_stdio(path):
+    if path is not None and not is_stdio(path):
         return _read_file(Path(path))
     stdin = sys.stdin
     if stdin is None or stdin.isatty():
@@ -48,13 +48,14 @@ def _read_file(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def image_input(path: str | None):
+def image_input(path: str | None) -> str | Image.Image:
     """What securecomp.encrypt takes: the path of an image file, or the image piped to stdin."""
-    if not is_stdio(path):
+    if path is not None and not is_stdio(path):
         _check_readable(Path(path))
         return str(path)
     with pillow_errors(UnsupportedImageError, "cannot read the image on stdin"):
-        image = apply_exif_orientation(Image.open(io.BytesIO(read_input(path))))    # the pixels a viewer shows, as for files
+        # the pixels a viewer shows, as for files
+        image = apply_exif_orientation(Image.open(io.BytesIO(read_input(path))))
     return image
 
 
@@ -76,6 +77,7 @@ def check_output(path: str | None, *, force: bool) -> None:
             raise UsageError("refusing to write binary output to a terminal",
                              hint="write it to a file with `-o FILE`, or redirect stdout (`> FILE`)")
         return
+    assert path is not None
     target = Path(path)
     if target.is_dir():
         raise InputOutputError(f"{target} is a directory", hint="give a file name with -o FILE")
@@ -87,7 +89,7 @@ def check_output(path: str | None, *, force: bool) -> None:
 
 def write_output(path: str | None, data: bytes, *, force: bool, mode: int = 0o666) -> None:
     """Write ``data`` to stdout, or atomically to ``path`` (nothing is left behind on failure)."""
-    if is_stdio(path):
+    if path is None or is_stdio(path):
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
@@ -96,7 +98,7 @@ def write_output(path: str | None, data: bytes, *, force: bool, mode: int = 0o66
 
 def image_format(path: str | None) -> str:
     """The Pillow format named by the output extension; PNG (lossless) for stdout or no extension."""
-    if is_stdio(path) or not Path(path).suffix:
+    if path is None or is_stdio(path) or not Path(path).suffix:
         return LOSSLESS_FORMAT
     extension = Path(path).suffix.lower()
     known = Image.registered_extensions()

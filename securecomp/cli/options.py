@@ -64,7 +64,8 @@ def secret_options(*, encrypting: bool) -> argparse.ArgumentParser:
     secret.add_argument("--key-file", metavar="K", help="key file made by `securecomp keygen`")
     secret.add_argument("--password-file", metavar="F", help="read the password from the first line of F")
     if not encrypting:
-        secret.add_argument("-i", "--identity", metavar="FILE", help="identity file made by `securecomp keygen --x25519`")
+        secret.add_argument("-i", "--identity", metavar="FILE",
+                            help="identity file made by `securecomp keygen --x25519`")
         return parser
     parser.add_argument("-r", "--recipient", action="append", metavar="R",
                         help="encrypt to the public key R (scpub1...); repeatable, up to 32")

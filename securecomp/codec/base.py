@@ -37,8 +37,8 @@ class Codec(Protocol):
     def model(self) -> str:
         """The model id written into ImageInfo; empty for codecs without trained models."""
 
-    def compress(self, image: Image.Image, quality: int) -> bytes:
-        """Encode ``image`` at ``quality`` (1..8; ignored by lossless codecs) into a body."""
+    def compress(self, image: Image.Image, quality: float) -> bytes:
+        """Encode ``image`` at ``quality`` (1..8, hundredths; ignored by lossless codecs) into a body."""
 
     def decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
         """Decode a body produced by :meth:`compress` for an image described by ``info``."""

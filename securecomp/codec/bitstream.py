@@ -12,7 +12,7 @@ and size; the body is what the codec wrote. The container reuses :func:`encode_i
 from __future__ import annotations
 
 from numbers import Real
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image
 
@@ -90,7 +90,8 @@ def encode_image(image: Image.Image, codec_id: str, quality: float,
             f"codec {codec.id} cannot carry {image.mode} images",
             hint=f"use {' or '.join(codecs_for_mode(image.mode))} for {image.mode} images",
         )
-    body = codec.compress(image, level, effort) if effort != "default" else codec.compress(image, level)
+    # a codec with ``efforts`` also takes compress(image, quality, effort)
+    body = cast(Any, codec).compress(image, level, effort) if effort != "default" else codec.compress(image, level)
     stored_quality = 0 if codec.lossless else level
     info = ImageInfo(codec.id, image.mode, image.width, image.height, stored_quality, codec.model)
     return info, body
@@ -110,9 +111,9 @@ def decode_image(info: ImageInfo, body: bytes) -> Image.Image:
 def check_quality(quality: Any) -> float:
     """``quality`` on the hundredths grid (an int where integral) if it is a real number in
     [1, 8], else raise ParameterError."""
-    if isinstance(quality, bool) or not isinstance(quality, Real) or not 1 <= quality <= MAX_QUALITY:
+    if isinstance(quality, bool) or not isinstance(quality, Real) or not 1 <= float(quality) <= MAX_QUALITY:
         raise ParameterError(f"quality must be a number from 1 to {MAX_QUALITY}, got {quality!r}")
-    return round_quality(quality)
+    return round_quality(float(quality))
 
 
 def _check_descriptor(codec: Codec, info: ImageInfo) -> None:

@@ -71,7 +71,7 @@ EIGHT_BIT = frozenset({"L", "RGB", "RGBA"})
 # Decoded modes accepted for each carried mode (anything else is a damaged or hostile body).
 _DECODED_MODES = {"L": ("L", "RGB"), "RGB": ("RGB",), "RGBA": ("RGBA", "RGB"), "I;16": ("I;16", "I")}
 
-Options = Callable[[str, int], dict[str, Any]]
+Options = Callable[[str, float], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class PillowCodec:
     bomb_checked: bool = False  # the plugin applies Pillow's decompression-bomb limit itself
     model: str = ""
 
-    def compress(self, image: Image.Image, quality: int) -> bytes:
+    def compress(self, image: Image.Image, quality: float) -> bytes:
         if image.mode not in self.modes:
             raise CodecError(f"codec {self.id} cannot carry {image.mode} images")
         if self.bomb_checked:
@@ -147,23 +147,23 @@ def _between(table: tuple | list, quality: float, geometric: bool = False) -> fl
     return a * (b / a) ** t if geometric else a + (b - a) * t
 
 
-def _png(mode: str, quality: int) -> dict[str, Any]:
+def _png(mode: str, quality: float) -> dict[str, Any]:
     return {"compress_level": 9, "icc_profile": None, "transparency": None}
 
 
-def _webp_lossless(mode: str, quality: int) -> dict[str, Any]:
+def _webp_lossless(mode: str, quality: float) -> dict[str, Any]:
     return {"lossless": True, "exact": True, "method": 6}
 
 
-def _jpeg(mode: str, quality: int) -> dict[str, Any]:
+def _jpeg(mode: str, quality: float) -> dict[str, Any]:
     return {"quality": round(_between(JPEG_QUALITY, quality)), "optimize": True, "comment": None}
 
 
-def _webp(mode: str, quality: int) -> dict[str, Any]:
+def _webp(mode: str, quality: float) -> dict[str, Any]:
     return {"quality": round(_between(WEBP_QUALITY, quality)), "method": 6}
 
 
-def _jpeg2000(mode: str, quality: int) -> dict[str, Any]:
+def _jpeg2000(mode: str, quality: float) -> dict[str, Any]:
     return {
         "quality_mode": "rates",
         "quality_layers": [_between(JPEG2000_RATIO, quality, geometric=True)],
@@ -173,7 +173,7 @@ def _jpeg2000(mode: str, quality: int) -> dict[str, Any]:
     }
 
 
-def _avif(mode: str, quality: int) -> dict[str, Any]:
+def _avif(mode: str, quality: float) -> dict[str, Any]:
     return {"quality": round(_between(AVIF_QUALITY, quality)), "speed": 4, "icc_profile": None}
 
 

@@ -37,5 +37,6 @@ def strip_checksum(data: bytes) -> bytes:
         if bytes(data[: len(MAGIC)]) != MAGIC:
             raise FormatError("not a securecomp bitstream (bad magic)")
         raise FormatError("bitstream is damaged or truncated (CRC-32 mismatch)",
-                          hint="the bytes changed since compress(); a container (securecomp.encrypt) also authenticates them")
+                          hint="the bytes changed since compress(); "
+                               "a container (securecomp.encrypt) also authenticates them")
     return data[:-4]

@@ -66,7 +66,7 @@ class ImageInfo:
         )
 
     @classmethod
-    def read(cls, r: _wire.Reader, version: int = 1) -> "ImageInfo":
+    def read(cls, r: _wire.Reader, version: int = 1) -> ImageInfo:
         codec = r.ident("codec id", MAX_CODEC_ID)
         model = r.ident("model id", MAX_MODEL_ID, allow_empty=True)
         quality = r.u8() if version == 1 else r.u16() / QUALITY_STEP

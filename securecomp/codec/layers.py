@@ -152,7 +152,7 @@ class IntegerNetwork(nn.Module):
         super().__init__()
         self._float_net = [float_net]   # a list hides it from this module's parameters
         self._layers: list[dict] = []
-        self._key = None
+        self._key: tuple | None = None
         _layer_specs(float_net)         # fail early on unsupported layers
 
     def update(self) -> None:

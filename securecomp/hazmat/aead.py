@@ -39,7 +39,7 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + struct.pack(">IB", index, 1 if last else 0)
 
 
-def seal(key: bytes, prefix: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+def seal(key: bytes, prefix: bytes, plaintext: bytes | memoryview, associated_data: bytes) -> bytes:
     """Encrypt ``plaintext`` chunk by chunk; returns the concatenated ciphertext+tag chunks."""
     aead, view, n = AESGCM(key), memoryview(plaintext), chunk_count(len(plaintext))
     if n > MAX_CHUNKS:
@@ -51,7 +51,7 @@ def seal(key: bytes, prefix: bytes, plaintext: bytes, associated_data: bytes) ->
     return b"".join(out)
 
 
-def open_(key: bytes, prefix: bytes, sealed: bytes, associated_data: bytes, plaintext_size: int) -> bytes:
+def open_(key: bytes, prefix: bytes, sealed: bytes | memoryview, associated_data: bytes, plaintext_size: int) -> bytes:
     """Authenticate and decrypt every chunk; raises InvalidTag before returning anything."""
     if len(sealed) != sealed_size(plaintext_size):
         raise InvalidTag("sealed payload has the wrong length")

@@ -23,6 +23,7 @@ tail bytes):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,12 +123,12 @@ def _schedule(key: bytes, nonce: bytes, n_bytes: int) -> _Schedule:
     blocks = n_words // BLOCK_WORDS
     rounds = []
     for i in range(ROUNDS):
-        m = tuple(np.uint64(v | 1) for v in raw[5 * i : 5 * i + 4])
+        m1, m2, m3, m4 = (np.uint64(v | 1) for v in raw[5 * i : 5 * i + 4])
         constant = raw[5 * i + 4]
-        sort_keys = (stream[:blocks] * m[0]) ^ constant
+        sort_keys = (stream[:blocks] * m1) ^ constant
         permutation = np.argsort(sort_keys, kind="stable") if blocks > 1 else None
-        inverses = tuple(np.uint64(pow(int(v), -1, 1 << 64)) for v in m[:2])
-        rounds.append(_Round(m, inverses, constant, permutation))
+        inverses = (np.uint64(pow(int(m1), -1, 1 << 64)), np.uint64(pow(int(m2), -1, 1 << 64)))
+        rounds.append(_Round((m1, m2, m3, m4), inverses, constant, permutation))
     return _Schedule(stream, tuple(rounds))
 
 
@@ -180,6 +181,9 @@ def _chunks(size: int, reverse: bool = False) -> list[tuple[int, int]]:
     """Cache-sized slices: every pass below works chunk by chunk, carrying sums across chunks."""
     spans = [(a, min(a + CHUNK_WORDS, size)) for a in range(0, size, CHUNK_WORDS)]
     return spans[::-1] if reverse else spans
+
+
+_RoundFunction = Callable[[np.ndarray, int, int, _Schedule, _Round], int]
 
 
 def _encrypt_round(w: np.ndarray, v: int, bits: int, s: _Schedule, rnd: _Round) -> int:
@@ -243,13 +247,13 @@ class ChaosCipher:
             raise InvalidParameter(f"ChaosCipher needs a {KEY_SIZE}-byte key")
         self._key = bytes(key)
 
-    def encrypt(self, data: bytes, *, nonce: bytes) -> bytes:
+    def encrypt(self, data: bytes | memoryview, *, nonce: bytes) -> bytes:
         return self._apply(data, nonce, _encrypt_round, forward=True)
 
-    def decrypt(self, data: bytes, *, nonce: bytes) -> bytes:
+    def decrypt(self, data: bytes | memoryview, *, nonce: bytes) -> bytes:
         return self._apply(data, nonce, _decrypt_round, forward=False)
 
-    def _apply(self, data: bytes, nonce: bytes, round_fn, *, forward: bool) -> bytes:
+    def _apply(self, data: bytes | memoryview, nonce: bytes, round_fn: _RoundFunction, *, forward: bool) -> bytes:
         if not isinstance(nonce, (bytes, bytearray)) or len(nonce) != NONCE_SIZE:
             raise InvalidParameter(f"ChaosCipher needs a {NONCE_SIZE}-byte nonce")
         view = memoryview(data).cast("B")

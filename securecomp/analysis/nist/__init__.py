@@ -8,8 +8,15 @@ the spectral test's examples in §2.6, which sts-2.1.2's own code does not repro
 """
 
 from ._bits import bits_from_bytes
-from .battery import (NIST_TESTS, NistBattery, NistRow, NistTestResult, nist_battery, proportion_interval,
-                      uniformity_p_value)
+from .battery import (
+                      NIST_TESTS,
+                      NistBattery,
+                      NistRow,
+                      NistTestResult,
+                      nist_battery,
+                      proportion_interval,
+                      uniformity_p_value,
+)
 from .excursions import random_excursions, random_excursions_variant
 from .frequency import block_frequency, cumulative_sums, frequency, longest_run_of_ones, runs, spectral
 from .matrix import binary_matrix_rank, linear_complexity

@@ -17,8 +17,8 @@ states are only roughly). Tests of one or two rows fail with any failing row.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from scipy.special import gammaincc

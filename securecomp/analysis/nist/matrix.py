@@ -54,7 +54,7 @@ def _gf2_ranks(rows: np.ndarray) -> np.ndarray:
     for bit in range(MATRIX_SIDE - 1, -1, -1):
         has_bit = ((rows >> np.uint32(bit)) & np.uint32(1)).astype(bool)
         candidates = has_bit & ~used
-        found = candidates.any(axis=1)
+        found = np.asarray(candidates.any(axis=1))
         pivot = candidates.argmax(axis=1)
         pivot_rows = rows[index, pivot]
         has_bit[index, pivot] = False

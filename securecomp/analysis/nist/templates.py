@@ -94,8 +94,8 @@ def _overlapping_probabilities(template_length: int, block_length: int) -> np.nd
 
 
 def _overlapping_term(u: int, eta: float) -> float:
-    terms = [math.exp(-eta - u * math.log(2) + l * math.log(eta) - gammaln(l + 1) + gammaln(u)
-                      - gammaln(l) - gammaln(u - l + 1)) for l in range(1, u + 1)]
+    terms = [math.exp(-eta - u * math.log(2) + j * math.log(eta) - gammaln(j + 1) + gammaln(u)
+                      - gammaln(j) - gammaln(u - j + 1)) for j in range(1, u + 1)]
     return float(sum(terms))
 
 
