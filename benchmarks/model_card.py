@@ -1,8 +1,9 @@
 """Regenerate docs/codec.md, the learned codec's model card: `make model-card`.
 
-Runs `securecomp bench` on Kodak (unless --results points at an existing JSON), then writes the
-card from the zoo manifest (architecture, data, steps, hardware, wall time per quality) and the
-benchmark (RD table, BD-rates, timings, RD plot beside CompressAI's published curves).
+Runs `securecomp bench` on Kodak and on val/clic2025 (unless --results / --clic-results point at
+existing JSONs), then writes the card from the zoo manifest (architecture, data, steps, hardware,
+wall time; the continuous model's training log per stage), the benchmarks (RD tables, BD-rates,
+timings, RD plots) and the JSONs of benchmarks/codec_checks.py (continuous quality, effort, seams).
 """
 
 from __future__ import annotations
@@ -21,12 +22,20 @@ from securecomp.codec.models import model_for  # noqa: E402
 
 DOCS = ROOT / "docs"
 KODAK = ROOT.parent / "shared" / "datasets" / "kodak"
+CLIC = ROOT.parent / "shared" / "datasets" / "val" / "clic2025"
+CONTINUOUS = "mbt2018-mean-gain"
+
+
+def _codec_of(model: str) -> str:
+    return "learned" if model == DEFAULT_MODEL else model
 
 
 def training_rows() -> list[str]:
     rows = ["| model | quality | λ | width | params | steps: this run (all) | this run | started from | hardware "
             "| wall time: this run (all) | val PSNR / bpp |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for model_id, entries in zoo.manifest().items():
+        if zoo.ALL_QUALITIES in entries:
+            continue                                   # the continuous model: training_log()
         for quality, entry in sorted(entries.items(), key=lambda kv: int(kv[0])):
             model = model_for(model_id, int(quality))
             params = sum(p.numel() for p in model.parameters())
@@ -35,6 +44,27 @@ def training_rows() -> list[str]:
                         f"| {entry['steps']} ({entry['total_steps']}) | {_recipe(entry)} | {entry['init']} | {entry['hardware']} "
                         f"| {entry['wall_minutes']:.0f} min ({total_wall:.0f} min) "
                         f"| {entry['val_psnr']:.2f} dB / {entry['val_bpp']:.3f} |")
+    return rows
+
+
+def training_log() -> list[str]:
+    """The continuous model's stages: steps, wall time and validation (gb82) at each validated q."""
+    entry = zoo.manifest().get(CONTINUOUS, {}).get(zoo.ALL_QUALITIES)
+    if entry is None:
+        return ["(not shipped)"]
+    qualities = sorted({k[4:] for stage in entry["stages"] if stage["val"] for k in stage["val"] if k.startswith("bpp@")},
+                       key=float)
+    rows = [f"Shipped file: {entry['file']} ({(zoo.WEIGHTS / entry['file']).stat().st_size / 1e6:.1f} MB, fp16), "
+            f"{entry['total_steps']:,} steps and {entry['total_wall_minutes'] / 60:.1f} hours in all (hardware of "
+            f"the last run: {entry['hardware']}).", "",
+            "| stage (run) | steps | wall time | recipe | " + " | ".join(f"val q{q} bpp / dB" for q in qualities) + " |",
+            "|---|---|---|---|" + "---|" * len(qualities)]
+    for stage in entry["stages"]:
+        val = stage["val"] or {}
+        cells = [f"{val[f'bpp@{q}']:.3f} / {val[f'psnr@{q}']:.2f}" if f"bpp@{q}" in val else "–" for q in qualities]
+        recipe = _recipe(stage["config"]) if stage["config"] else "per-quality model (below)"
+        rows.append(f"| {stage['run']} | {stage['steps']:,} | {stage['wall_minutes']:.0f} min | {recipe} | "
+                    + " | ".join(cells) + " |")
     return rows
 
 
@@ -47,6 +77,10 @@ def _recipe(entry: dict) -> str:
         parts.append(f"gain {entry['latent_gain']:g}")
     if entry.get("ema"):
         parts.append(f"EMA {entry['ema']:g}")
+    if entry.get("precision") not in (None, "auto", "float32"):
+        parts.append(entry["precision"])
+    if entry.get("threads"):
+        parts.append(f"{entry['threads']} thread{'s' * (entry['threads'] > 1)}")
     return ", ".join(parts)
 
 
@@ -81,15 +115,61 @@ def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value:+.1f} %"
 
 
-def card(summary: dict, plot_name: str) -> str:
+def card(kodak: dict, clic: dict | None) -> str:
     parts = [(DOCS / "codec-intro.md").read_text().rstrip(), "",
-             "## Training, per quality", "", *training_rows(), "",
-             f"## Kodak results ({len(summary['images'])} images, real bytes)", "",
-             f"![rate-distortion]({plot_name})", "",
-             "BD-rate (negative: fewer bits than the anchor for the same PSNR; PCHIP, overlapping range):", "",
-             *bd_rows(summary), "", *rd_rows(summary), "",
+             f"## Training log of the continuous-rate model ({CONTINUOUS})", "", *training_log(), "",
+             "## Training of the per-quality models", "", *training_rows(), "",
+             *results_section(f"Kodak results ({len(kodak['images'])} images, real bytes)", kodak, "codec-rd.png"),
              "Regenerate: `make model-card` (runs `securecomp bench --dataset ../shared/datasets/kodak`).", ""]
+    if clic is not None:
+        parts += results_section(f"Large photos: val/clic2025 ({len(clic['images'])} images of about 2048 px, "
+                                 "never trained on)", clic, "codec-rd-clic2025.png")
+    parts += checks_section()
     return "\n".join(parts)
+
+
+def results_section(title: str, summary: dict, plot_name: str) -> list[str]:
+    return [f"## {title}", "", f"![rate-distortion]({plot_name})", "",
+            "BD-rate (negative: fewer bits than the anchor for the same PSNR; PCHIP, overlapping range):", "",
+            *bd_rows(summary), "", *rd_rows(summary), ""]
+
+
+def checks_section() -> list[str]:
+    """Continuous quality, effort and seams, from benchmarks/codec_checks.py's JSONs (where run)."""
+    parts = []
+    continuous = _read_json("codec-continuous.json")
+    if continuous:
+        parts += ["## Continuous quality (benchmarks/codec_checks.py continuous)", "",
+                  "| quality | " + " | ".join(f"{name} bpp / dB" for name in continuous["images"]) + " |",
+                  "|---|" + "---|" * len(continuous["images"])]
+        columns = list(continuous["images"].values())
+        for i, row in enumerate(columns[0]):
+            cells = [f"{column[i]['bpp']:.4f} / {column[i]['psnr']:.2f}" for column in columns]
+            parts.append(f"| {row['quality']:g} | " + " | ".join(cells) + " |")
+        parts.append("")
+    effort = _read_json("codec-effort.json")
+    if effort:
+        parts += ["## Effort (benchmarks/codec_checks.py effort)", "",
+                  f"Images: {', '.join(effort['images'])}; mean per quality. BD-rate of effort=max against the "
+                  f"default: {_percent(effort['bd_rate_max_vs_default'])}.", "",
+                  "| effort | quality | bpp | PSNR (dB) | encode s |", "|---|---|---|---|---|"]
+        for level, rows in effort["curves"].items():
+            parts += [f"| {level} | {r['quality']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['encode_s']:.1f} |" for r in rows]
+        parts.append("")
+    seams = _read_json("codec-seams.json")
+    if seams:
+        parts += ["## Tile edges (benchmarks/codec_checks.py seams)", "",
+                  f"{seams['image']}, quality {seams['quality']}: the largest jump of the coding error across a row "
+                  "or column that is a multiple of 16, over the median jump across the 16 lines around it.", "",
+                  "| model | largest ratio | where |", "|---|---|---|"]
+        parts += [f"| {model} | {r['max_ratio']:.2f} | {r['where']} |" for model, r in seams["result"].items()]
+        parts.append("")
+    return parts
+
+
+def _read_json(name: str) -> dict | None:
+    path = DOCS / name
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def merge(summaries: list[dict]) -> dict:
@@ -105,19 +185,28 @@ def merge(summaries: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--results", nargs="+", help="reuse these bench JSONs (merged) instead of running")
+    parser.add_argument("--results", nargs="+", help="reuse these Kodak bench JSONs (merged) instead of running")
+    parser.add_argument("--clic-results", nargs="+", help="reuse these val/clic2025 bench JSONs (merged)")
     parser.add_argument("--dataset", default=str(KODAK))
+    parser.add_argument("--no-clic", action="store_true", help="leave out the val/clic2025 run")
     args = parser.parse_args()
-    results = DOCS / "codec-kodak.json"
-    if args.results:
-        summary = merge([json.loads(Path(p).read_text()) for p in args.results])
-    else:
-        learned = ["learned", *(m for m in zoo.manifest() if m != DEFAULT_MODEL)]
-        summary = bench.run(bench.dataset_images(args.dataset), [*learned, *bench.ANCHORS], list(range(1, 9)))
-    bench.write(summary, results)
-    bench.plot(summary, DOCS / "codec-rd.png")
-    (DOCS / "codec.md").write_text(card(summary, "codec-rd.png"))
+    learned = ["learned", *(_codec_of(m) for m in zoo.manifest() if m != DEFAULT_MODEL)]
+    kodak = _summary(args.results, args.dataset, [*learned, *bench.ANCHORS])
+    bench.write(kodak, DOCS / "codec-kodak.json")
+    bench.plot(kodak, DOCS / "codec-rd.png", title="Kodak")
+    clic = None
+    if not args.no_clic and (args.clic_results or CLIC.is_dir()):
+        clic = _summary(args.clic_results, CLIC, [_codec_of(CONTINUOUS), *bench.ANCHORS])
+        bench.write(clic, DOCS / "codec-clic2025.json")
+        bench.plot(clic, DOCS / "codec-rd-clic2025.png", published=False, title="val/clic2025")
+    (DOCS / "codec.md").write_text(card(kodak, clic))
     print(f"wrote {DOCS / 'codec.md'}")
+
+
+def _summary(results: list[str] | None, dataset: str | Path, codecs: list[str]) -> dict:
+    if results:
+        return merge([json.loads(Path(p).read_text()) for p in results])
+    return bench.run(bench.dataset_images(dataset), codecs, list(range(1, 9)))
 
 
 if __name__ == "__main__":

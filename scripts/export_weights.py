@@ -26,17 +26,28 @@ from securecomp.codec.train import LAMBDAS  # noqa: E402
 def run_record(weights: Path) -> dict:
     """The manifest record of a run's checkpoint.pt or best.pt."""
     run = weights.parent
-    config, _, val = _run_log(run)
+    config, _, _ = _run_log(run)
     lineage = _lineage(weights)
-    val = [v for v in val if v["step"] <= lineage[-1][1]]     # up to the exported step
-    return {"lambda": _lambdas(config["quality"]), "steps": lineage[-1][1], "total_steps": sum(s for _, s, _ in lineage),
-            "init": " → ".join(name for name, _, _ in lineage[:-1]) or "scratch", "run": run.name, "data": config["data"],
+    last = lineage[-1]
+    return {"lambda": _lambdas(config["quality"]), "steps": last["steps"],
+            "total_steps": sum(stage["steps"] for stage in lineage),
+            "init": " → ".join(stage["run"] for stage in lineage[:-1]) or "scratch", "run": run.name, "data": config["data"],
             "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
             "quantization": config.get("quantization", "noise"), "latent_gain": config.get("latent_gain", 1.0),
             "ema": config.get("ema", 0.0),
             "hardware": f"{_cpu_name()}, {config['threads']} thread{'s' * (config['threads'] > 1)} ({config['device_used']})",
-            "wall_minutes": lineage[-1][2] / 60, "total_wall_minutes": sum(w for _, _, w in lineage) / 60,
-            **_last_validation(val)}
+            "wall_minutes": last["wall_minutes"], "total_wall_minutes": sum(stage["wall_minutes"] for stage in lineage),
+            **_last_validation([last["val"]] if last["val"] else []),
+            **({"stages": _stages(lineage)} if config["quality"] is None else {})}
+
+
+def _stages(lineage: list[dict]) -> list[dict]:
+    """The training log of a continuous model: every run of its chain (a shipped start contributes
+    the stages its own record lists) with steps, wall minutes and its last validation."""
+    stages = []
+    for stage in lineage:
+        stages += stage.get("stages") or [{k: stage[k] for k in ("run", "steps", "wall_minutes", "val", "config")}]
+    return stages
 
 
 def _last_validation(val: list[dict]) -> dict:
@@ -68,22 +79,25 @@ def _run_log(run: Path, upto: float = float("inf")) -> tuple[dict, float, list[d
     return config, wall, [e for e in events if e["event"] == "val"]
 
 
-def _lineage(weights: Path) -> list[tuple[str, int, float]]:
-    """(run name, its steps up to ``weights``, its wall seconds) from the run trained from scratch
-    down to the one that saved ``weights``; a run started from shipped weights takes that file's
-    manifest record as the start of its chain."""
+def _lineage(weights: Path) -> list[dict]:
+    """{run, steps (up to ``weights``), wall_minutes, val (the last validation up to there),
+    config} per run, from the run trained from scratch down to the one that saved ``weights``; a
+    run started from shipped weights takes that file's manifest record as the start of its chain."""
     chain = []
     while True:
-        step = torch.load(weights, weights_only=False)["step"]
-        config, wall, _ = _run_log(weights.parent, upto=step)
-        chain.append((weights.parent.name, step, wall))
+        step = torch.load(weights, weights_only=True)["step"]
+        config, wall, val = _run_log(weights.parent, upto=step)
+        val = [{k: v for k, v in e.items() if k not in ("event", "time")} for e in val if e["step"] <= step]
+        recipe = {k: config.get(k) for k in ("lr", "batch_size", "crop", "quantization", "ema", "precision", "threads")}
+        chain.append({"run": weights.parent.name, "steps": step, "wall_minutes": wall / 60,
+                      "val": val[-1] if val else None, "config": recipe})
         init = Path(config["init"]) if config.get("init") else None
         if init is None or not (init.parent / "log.jsonl").exists():
             return ([_shipped_lineage(init, config["init_shipped"])] if init else []) + chain[::-1]
         weights = init
 
 
-def _shipped_lineage(weights: Path, entry: dict | None) -> tuple[str, int, float]:
+def _shipped_lineage(weights: Path, entry: dict | None) -> dict:
     """The chain behind a shipped weights file: its manifest entry as the run logged it when it
     started (the file may have been exported over since), else the entry whose SHA-256 it matches."""
     entry = entry or zoo.shipped_record(weights)
@@ -91,7 +105,9 @@ def _shipped_lineage(weights: Path, entry: dict | None) -> tuple[str, int, float
         raise SystemExit(f"{weights} is not in the manifest (was it exported since the run started from it?)")
     name = entry.get("run", f"shipped q{entry['quality']} ({entry['sha256'][:8]})")
     chain = name if entry["init"] == "scratch" else f"{entry['init']} → {name}"
-    return chain, entry["total_steps"], entry["total_wall_minutes"] * 60
+    stage = {"run": chain, "steps": entry["total_steps"], "wall_minutes": entry["total_wall_minutes"],
+             "val": None, "config": None}
+    return stage | ({"stages": entry["stages"]} if "stages" in entry else {})
 
 
 def _cpu_name() -> str:

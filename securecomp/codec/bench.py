@@ -32,10 +32,10 @@ PUBLISHED = {
 }
 
 
-def measure(image: Image.Image, codec: str, quality: int) -> dict[str, float]:
+def measure(image: Image.Image, codec: str, quality: float, effort: str = "default") -> dict[str, float]:
     """One image at one setting: real bytes, RGB PSNR (and MS-SSIM when the image is large enough), seconds."""
     start = time.perf_counter()
-    data = compress(image, codec=codec, quality=quality)
+    data = compress(image, codec=codec, quality=quality, effort=effort)
     middle = time.perf_counter()
     decoded = decompress(data)
     end = time.perf_counter()
@@ -123,7 +123,9 @@ def dataset_images(folder: str | Path) -> list[Path]:
     return files
 
 
-def plot(summary: dict, path: str | Path) -> None:
+def plot(summary: dict, path: str | Path, *, published: bool = True, title: str = "Rate–distortion") -> None:
+    """RD curves of a run; ``published`` adds CompressAI's published Kodak curves (24 images),
+    labelled as such (only meaningful beside a Kodak run)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -132,9 +134,10 @@ def plot(summary: dict, path: str | Path) -> None:
     figure, axes = plt.subplots(figsize=(7, 5))
     for codec, rows in summary["results"].items():
         axes.plot(*zip(*curve(rows)), marker="o", label=codec)
-    for name, points in PUBLISHED.items():
-        axes.plot(*zip(*points), linestyle="--", marker="x", label=name)
-    axes.set(xlabel="bits per pixel (real bytes)", ylabel="RGB PSNR (dB)", title="Rate–distortion")
+    for name, points in PUBLISHED.items() if published else ():
+        axes.plot(*zip(*points), linestyle="--", marker="x", label=f"{name} (published, Kodak 24 images)")
+    images = len(summary["images"])
+    axes.set(xlabel="bits per pixel (real bytes)", ylabel="RGB PSNR (dB)", title=f"{title} ({images} images)")
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
     figure.savefig(path, dpi=120, bbox_inches="tight")

@@ -25,7 +25,7 @@ __all__ = ["Refinement", "refine"]
 
 @dataclass(frozen=True)
 class Refinement:
-    steps: int = 100
+    steps: int = 50
     lr: float = 1e-2
     start_temperature: float = 0.5
     end_temperature: float = 0.05
