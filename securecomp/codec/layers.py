@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields, replace
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -151,7 +154,7 @@ class IntegerNetwork(nn.Module):
     def __init__(self, float_net: nn.Sequential):
         super().__init__()
         self._float_net = [float_net]   # a list hides it from this module's parameters
-        self._layers: list[dict] = []
+        self._layers: list[IntegerLayer] = []
         self._key: tuple | None = None
         _layer_specs(float_net)         # fail early on unsupported layers
 
@@ -169,39 +172,72 @@ class IntegerNetwork(nn.Module):
             a = _run_layer(layer, a)
         return a
 
-    def _layers_on(self, device: torch.device) -> list[dict]:
+    def _layers_on(self, device: torch.device) -> list[IntegerLayer]:
         if self._key != self._weights_key():
             self.update()
-        if self._layers and self._layers[0]["weight"].device != device:
-            self._layers = [{k: v.to(device) if isinstance(v, Tensor) else v for k, v in layer.items()}
-                            for layer in self._layers]
+        if self._layers and self._layers[0].weight.device != device:
+            self._layers = [layer.to(device) for layer in self._layers]
         return self._layers
 
     def _weights_key(self) -> tuple:
         return tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in self._float_net[0].parameters())
 
 
-def _layer_specs(net: nn.Sequential) -> list[dict]:
-    """[{conv, activation, slope}] pairs: each conv followed by an optional activation."""
-    specs: list[dict] = []
+Activation = Literal["relu", "leaky"] | None
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One convolution of a float network and the activation after it (if any)."""
+
+    conv: nn.Conv2d | nn.ConvTranspose2d
+    activation: Activation = None
+    slope: float = 0.0          # LeakyReLU's negative slope
+
+
+@dataclass(frozen=True)
+class IntegerLayer:
+    """A convolution in exact fixed-point form: integer weights and biases, per-channel shifts."""
+
+    transposed: bool
+    weight: Tensor
+    bias: Tensor
+    shift: Tensor                 # per output channel: weights are scaled by 2**shift
+    limit: float                  # inputs are clamped to ±limit, so every sum stays exact
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    output_padding: tuple[int, ...]
+    kernel: tuple[int, ...]
+    activation: Activation
+    slope: float
+
+    def to(self, device: torch.device) -> IntegerLayer:
+        moved = {f.name: getattr(self, f.name).to(device) for f in fields(self)
+                 if isinstance(getattr(self, f.name), Tensor)}
+        return replace(self, **moved)
+
+
+def _layer_specs(net: nn.Sequential) -> list[LayerSpec]:
+    """Each conv of ``net`` with the activation that follows it (if any)."""
+    specs: list[LayerSpec] = []
     for module in net:
         if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-            specs.append({"conv": module, "activation": None, "slope": 0.0})
-        elif isinstance(module, (nn.ReLU, nn.LeakyReLU)) and specs and specs[-1]["activation"] is None:
-            specs[-1]["activation"] = "relu" if isinstance(module, nn.ReLU) else "leaky"
-            specs[-1]["slope"] = float(getattr(module, "negative_slope", 0.0))
+            specs.append(LayerSpec(module))
+        elif isinstance(module, (nn.ReLU, nn.LeakyReLU)) and specs and specs[-1].activation is None:
+            activation: Activation = "relu" if isinstance(module, nn.ReLU) else "leaky"
+            specs[-1] = LayerSpec(specs[-1].conv, activation, float(getattr(module, "negative_slope", 0.0)))
         else:
             raise TypeError(f"IntegerNetwork cannot convert {module!r}")
     for spec in specs:
-        c = spec["conv"]
+        c = spec.conv
         if c.groups != 1 or c.dilation != (1, 1) or c.padding_mode != "zeros" or isinstance(c.padding, str):
             raise TypeError(f"IntegerNetwork supports plain convolutions only, not {c!r}")
     return specs
 
 
 @torch.no_grad()
-def _integer_layer(spec: dict) -> dict:
-    c = spec["conv"]
+def _integer_layer(spec: LayerSpec) -> IntegerLayer:
+    c = spec.conv
     transposed = isinstance(c, nn.ConvTranspose2d)
     w = c.weight.detach().to(torch.float64)
     w_out = w.transpose(0, 1) if transposed else w           # (out, in, k, k)
@@ -215,10 +251,10 @@ def _integer_layer(spec: dict) -> dict:
         raise ValueError("bias too large for exact integer arithmetic")
     limit = float(headroom // max(int(l1.max()), 1))
     weight = h.transpose(0, 1) if transposed else h
-    return {"transposed": transposed, "weight": weight, "bias": b, "shift": shift,
-            "limit": limit, "stride": c.stride, "padding": c.padding,
-            "output_padding": getattr(c, "output_padding", (0, 0)),
-            "kernel": c.kernel_size, "activation": spec["activation"], "slope": spec["slope"]}
+    assert not isinstance(c.padding, str)              # _layer_specs refuses "same" / "valid"
+    return IntegerLayer(transposed=transposed, weight=weight, bias=b, shift=shift, limit=limit, stride=c.stride,
+                        padding=c.padding, output_padding=getattr(c, "output_padding", (0, 0)),
+                        kernel=c.kernel_size, activation=spec.activation, slope=spec.slope)
 
 
 def _weight_shift(w_out: Tensor, bias: Tensor) -> Tensor:
@@ -232,23 +268,23 @@ def _weight_shift(w_out: Tensor, bias: Tensor) -> Tensor:
     return torch.clamp(shift, max=_MAX_SHIFT)
 
 
-def _run_layer(layer: dict, a: Tensor) -> Tensor:
-    a = a.clamp(-layer["limit"], layer["limit"])
-    weight = layer["weight"]
-    acc = _deconv_exact(a, weight, layer) if layer["transposed"] else _conv_exact(a, weight, layer)
-    acc = acc + layer["bias"][:, None, None]
-    out = torch.round(acc * torch.exp2(-layer["shift"])[:, None, None])
-    if layer["activation"] == "relu":
+def _run_layer(layer: IntegerLayer, a: Tensor) -> Tensor:
+    a = a.clamp(-layer.limit, layer.limit)
+    weight = layer.weight
+    acc = _deconv_exact(a, weight, layer) if layer.transposed else _conv_exact(a, weight, layer)
+    acc = acc + layer.bias[:, None, None]
+    out = torch.round(acc * torch.exp2(-layer.shift)[:, None, None])
+    if layer.activation == "relu":
         out = out.clamp(min=0)
-    elif layer["activation"] == "leaky":
-        out = torch.where(out < 0, torch.round(out * layer["slope"]), out)
+    elif layer.activation == "leaky":
+        out = torch.where(out < 0, torch.round(out * layer.slope), out)
     return out
 
 
-def _conv_exact(a: Tensor, weight: Tensor, layer: dict) -> Tensor:
+def _conv_exact(a: Tensor, weight: Tensor, layer: IntegerLayer) -> Tensor:
     """Conv2d as unfold + matmul (exact for integer data with bounded sums)."""
     n, _, h, w = a.shape
-    k, s, p = layer["kernel"], layer["stride"], layer["padding"]
+    k, s, p = layer.kernel, layer.stride, layer.padding
     cols = F.unfold(a, k, padding=p, stride=s)                      # (n, in*k*k, L)
     out = weight.flatten(1) @ cols                                   # (n, out, L)
     oh = (h + 2 * p[0] - k[0]) // s[0] + 1
@@ -256,10 +292,10 @@ def _conv_exact(a: Tensor, weight: Tensor, layer: dict) -> Tensor:
     return out.view(n, -1, oh, ow)
 
 
-def _deconv_exact(a: Tensor, weight: Tensor, layer: dict) -> Tensor:
+def _deconv_exact(a: Tensor, weight: Tensor, layer: IntegerLayer) -> Tensor:
     """ConvTranspose2d as matmul + fold (fold sums overlapping exact integer contributions)."""
     n, cin, h, w = a.shape
-    k, s, p, op = layer["kernel"], layer["stride"], layer["padding"], layer["output_padding"]
+    k, s, p, op = layer.kernel, layer.stride, layer.padding, layer.output_padding
     cols = weight.flatten(1).t() @ a.reshape(n, cin, h * w)         # (n, out*k*k, h*w)
     oh = (h - 1) * s[0] - 2 * p[0] + k[0] + op[0]
     ow = (w - 1) * s[1] - 2 * p[1] + k[1] + op[1]
