@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from securecomp.analysis.rendering import report_html
-from securecomp.analysis.report import ReportSettings, build_report, check_report_image, report_json
+from securecomp.analysis.report import Report, ReportSettings, build_report, check_report_image, report_json
 from securecomp.analysis.verdict import verdict
 from securecomp.cli.report import STEPS_PER_IMAGE
 from securecomp.errors import UnsupportedImageError
@@ -72,6 +72,16 @@ def test_html_is_one_self_contained_page_whose_images_are_png(report):
         assert source.startswith("data:image/png;base64,")
         with Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))) as image:
             assert image.format == "PNG" and image.width > 300
+
+
+def test_every_text_in_the_page_is_escaped_by_the_template(report):
+    hostile = "<script>alert('x')</script> & <b>"
+    changed = copy.deepcopy(report.data)
+    changed["images"][0]["name"] = changed["key_source"] = changed["verdict"]["headline"] = hostile
+    changed["verdict"]["checks"][0]["detail"] = hostile
+    page = report_html(Report(changed, {hostile: report.figures["camera"]}))
+    assert "<script>" not in page and "<b>" not in page
+    assert page.count("&lt;script&gt;") >= 4 and 'src="data:image/png;base64,' in page
 
 
 def test_verdict_says_what_the_tests_cannot_show(report):
