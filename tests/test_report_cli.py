@@ -64,6 +64,7 @@ def _small_image(tmp_path) -> Path:
 def _damaged_key(tmp_path) -> Path:
     path = tmp_path / "damaged.key"
     path.write_text("securecomp-key-v1:AAAA:00000000\n")
+    path.chmod(0o600)           # as keygen writes key files: a group-readable one adds a warning line
     return path
 
 
