@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 if TYPE_CHECKING:
-    from .report import Report
+    from .report import ImageNumbers, Report, ReportData
 
 __all__ = ["report_html"]
 
@@ -90,7 +90,7 @@ def _template() -> Template:
     return environment.get_template("report.html")
 
 
-def _meta(data: dict[str, Any]) -> list[str]:
+def _meta(data: ReportData) -> list[str]:
     settings = data["settings"]
     return [f"securecomp {data['securecomp_version']}", data["created"], data["machine"],
             f"key: {data['key_source'] or 'given by the caller'}", f"seed {settings['seed']}",
@@ -113,7 +113,7 @@ def _figure(figures: dict[str, str], name: str, caption: str) -> list[Block]:
 
 # --- one image ---------------------------------------------------------------------------------
 
-def _image_section(image: dict[str, Any], figures: dict[str, str]) -> list[Block]:
+def _image_section(image: ImageNumbers, figures: dict[str, str]) -> list[Block]:
     title = f"{image['name']} — {image['width']} x {image['height']}, {image['channels']} channel(s)"
     return [Heading(2, title), Heading(3, "Compression"), *_compression(image["compression"]),
             Heading(3, "Plain and cipher image"),

@@ -13,7 +13,7 @@ import platform
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 
@@ -62,10 +62,58 @@ class ReportSettings:
         return ReportSettings(**{**asdict(self), "seed": secrets.randbits(63)})
 
 
+class Correlation(TypedDict):
+    """Adjacent-sample correlation in one direction: over every pair, and over a random sample."""
+
+    all_pairs: float
+    pairs: int
+    critical: float
+    sampled: float
+    sampled_pairs: int
+    sampled_critical: float
+
+
+class ImageStatistics(TypedDict):
+    entropy: float
+    entropy_expected: float
+    local_entropy: dict[str, Any]           # statistics.LocalEntropy.as_dict()
+    histogram: dict[str, Any]               # statistics.HistogramTest.as_dict()
+    correlation: dict[str, Correlation]     # by direction: horizontal, vertical, diagonal
+
+
+class ImageNumbers(TypedDict):
+    """Everything measured on one image (one entry of ``ReportData["images"]``)."""
+
+    name: str
+    width: int
+    height: int
+    channels: int
+    cipher_image_nonce: str
+    compression: list[dict[str, Any]]               # compression.compression_results rows
+    statistics: dict[str, ImageStatistics]          # "plain", "cipher"
+    throughput: dict[str, float]
+    differential: dict[str, dict[str, Any]]         # "plaintext", "key": DifferentialResult; "expected"
+    wrong_key: dict[str, Any]                       # sensitivity.WrongKeyResult.as_dict()
+    nist: dict[str, Any] | None                     # NistBattery.as_dict() and its source; None when not run
+
+
+class ReportData(TypedDict):
+    """What ``--json`` writes: the settings, every image's numbers and the verdict."""
+
+    securecomp_version: str
+    created: str
+    machine: str
+    key_source: str
+    settings: dict[str, Any]                        # asdict(ReportSettings), seed filled in
+    images: list[ImageNumbers]
+    verdict: NotRequired[dict[str, Any]]            # verdict.verdict(): status, headline, findings, checks
+    seconds: NotRequired[float]
+
+
 @dataclass
 class Report:
-    data: dict
-    figures: dict = field(default_factory=dict)     # image name -> {figure name: base64 PNG}
+    data: ReportData
+    figures: dict[str, dict[str, str]] = field(default_factory=dict)     # image name -> {figure: base64 PNG}
 
 
 def check_report_image(name: str, pixels: np.ndarray) -> None:
@@ -91,9 +139,9 @@ def build_report(images, *, key: bytes, settings: ReportSettings = ReportSetting
     settings = settings.resolved()
     progress = progress or (lambda step: None)
     started = time.time()
-    report = Report({"securecomp_version": _version(), "created": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-                     "machine": platform.platform(), "key_source": key_source, "settings": asdict(settings),
-                     "images": []})
+    report = Report(ReportData(securecomp_version=_version(), created=time.strftime("%Y-%m-%d %H:%M:%S %z"),
+                               machine=platform.platform(), key_source=key_source, settings=asdict(settings),
+                               images=[]))
     seed = settings.seed
     assert seed is not None                 # resolved() records one
     for index, (name, pixels) in enumerate(images):
@@ -113,7 +161,7 @@ def build_report(images, *, key: bytes, settings: ReportSettings = ReportSetting
 class ImageAnalysis:
     """Numbers of one image, and the arrays its figures are drawn from."""
 
-    numbers: dict
+    numbers: ImageNumbers
     plain: np.ndarray
     cipher: np.ndarray
     sensitivity: dict           # "plaintext" / "key" -> SensitivityResult
@@ -123,42 +171,45 @@ class ImageAnalysis:
 def _analyse_image(name, pixels, key, settings, rng, progress) -> ImageAnalysis:
     nonce = rng.bytes(16)          # of the cipher image shown and measured
     seeds = rng.integers(0, 2**63, size=6)
-    numbers = {"name": name, "width": pixels.shape[1], "height": pixels.shape[0],
-               "channels": pixels.shape[2] if pixels.ndim == 3 else 1, "cipher_image_nonce": nonce.hex()}
-    numbers["compression"] = compression_results(pixels, key=key, codec=settings.codec, qualities=settings.qualities)
+    compression = compression_results(pixels, key=key, codec=settings.codec, qualities=settings.qualities)
     progress("compression")
     encrypted = cipher_image(pixels, key=key, nonce=nonce)
-    numbers["statistics"] = {"plain": image_statistics(pixels, alpha=settings.alpha, seed=int(seeds[0])),
-                             "cipher": image_statistics(encrypted, alpha=settings.alpha, seed=int(seeds[0]))}
-    numbers["throughput"] = throughput(pixels, key=key, nonce=nonce)
+    statistics = {"plain": image_statistics(pixels, alpha=settings.alpha, seed=int(seeds[0])),
+                  "cipher": image_statistics(encrypted, alpha=settings.alpha, seed=int(seeds[0]))}
+    speeds = throughput(pixels, key=key, nonce=nonce)
     progress("statistics")
     results = sensitivity_experiments(None, pixels, key=key, trials=settings.trials, alpha=settings.alpha,
                                       seed=int(seeds[1]))
     progress("differential tests")
-    numbers["differential"] = {change: result.as_dict() for change, result in results.items()}
-    numbers["differential"]["expected"] = {"npcr": npcr_expected(), "uaci": uaci_expected()}
-    numbers["wrong_key"] = wrong_key_decryption(None, pixels, key=key, trials=settings.wrong_key_trials,
-                                                seed=int(seeds[3])).as_dict()
+    differential = {change: result.as_dict() for change, result in results.items()}
+    differential["expected"] = {"npcr": npcr_expected(), "uaci": uaci_expected()}
+    wrong_key = wrong_key_decryption(None, pixels, key=key, trials=settings.wrong_key_trials,
+                                     seed=int(seeds[3])).as_dict()
     progress("wrong key")
-    numbers["nist"] = _nist(pixels, key, settings, rng, progress)
+    numbers = ImageNumbers(name=name, width=pixels.shape[1], height=pixels.shape[0],
+                           channels=pixels.shape[2] if pixels.ndim == 3 else 1, cipher_image_nonce=nonce.hex(),
+                           compression=compression, statistics=statistics, throughput=speeds,
+                           differential=differential, wrong_key=wrong_key,
+                           nist=_nist(pixels, key, settings, rng, progress))
     return ImageAnalysis(numbers, pixels, encrypted, results, int(seeds[4]))
 
 
-def image_statistics(image: np.ndarray, *, alpha: float, seed: int) -> dict:
+def image_statistics(image: np.ndarray, *, alpha: float, seed: int) -> ImageStatistics:
     """Entropy, local entropy, histogram χ² and H/V/D correlations (all pairs and 3000 sampled)."""
     channel_axis = -1 if image.ndim == 3 else None
-    statistics: dict[str, Any] = {"entropy": entropy(image), "entropy_expected": expected_entropy(image.size),
-                  "local_entropy": local_entropy(image, channel_axis=channel_axis, alpha=alpha, seed=seed).as_dict(),
-                  "histogram": histogram_chi2(image, alpha=alpha).as_dict(), "correlation": {}}
+    statistics = ImageStatistics(
+        entropy=entropy(image), entropy_expected=expected_entropy(image.size),
+        local_entropy=local_entropy(image, channel_axis=channel_axis, alpha=alpha, seed=seed).as_dict(),
+        histogram=histogram_chi2(image, alpha=alpha).as_dict(), correlation={})
     for direction in DIRECTIONS:
         everything = adjacent_correlation(image, direction=direction, channel_axis=channel_axis)
         sampled = adjacent_correlation(image, direction=direction, pairs=SAMPLED_PAIRS, channel_axis=channel_axis,
                                        seed=seed)
         pairs = _pair_count(image.shape, direction)
-        statistics["correlation"][direction] = {
-            "all_pairs": everything, "pairs": pairs, "critical": correlation_critical_value(pairs, alpha=alpha),
-            "sampled": sampled, "sampled_pairs": SAMPLED_PAIRS,
-            "sampled_critical": correlation_critical_value(SAMPLED_PAIRS, alpha=alpha)}
+        statistics["correlation"][direction] = Correlation(
+            all_pairs=everything, pairs=pairs, critical=correlation_critical_value(pairs, alpha=alpha),
+            sampled=sampled, sampled_pairs=SAMPLED_PAIRS,
+            sampled_critical=correlation_critical_value(SAMPLED_PAIRS, alpha=alpha))
     return statistics
 
 

@@ -12,6 +12,9 @@ Three kinds of check, judged differently:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from scipy.stats import binom
 
 from .passrate import pass_rate
@@ -90,7 +93,7 @@ def _nist_checks(nist: dict | None) -> list[dict]:
     return checks
 
 
-def verdict(data: dict) -> dict:
+def verdict(data: Mapping[str, Any]) -> dict:
     """``{"status": "no findings" | "findings", "headline", "paragraphs", "findings", "checks"}``."""
     alpha = data["settings"]["alpha"]
     checks = [{**check, "image": image["name"]}
