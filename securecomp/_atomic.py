@@ -16,15 +16,7 @@ import secrets
 import stat
 from pathlib import Path, PurePosixPath
 
-from .errors import SecurecompError
-
-
-class OutputExistsError(SecurecompError):
-    """The output file exists and overwriting was not asked for."""
-
-    exit_code = 5
-    default_hint = "pass --force to overwrite it, or choose another output path"
-
+from .errors import OutputExistsError
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC

@@ -19,6 +19,7 @@ __all__ = [
     "BatchError",
     "UsageError",
     "InputOutputError",
+    "OutputExistsError",
 ]
 
 
@@ -101,3 +102,10 @@ class InputOutputError(SecurecompError):
 
     exit_code = 5
     default_hint = "check the path and its permissions"
+
+
+class OutputExistsError(SecurecompError):
+    """The output file exists and overwriting was not asked for."""
+
+    exit_code = 5
+    default_hint = "pass --force to overwrite it, or choose another output path"

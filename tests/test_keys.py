@@ -6,8 +6,7 @@ import stat
 import pytest
 
 from securecomp import generate_key, keys
-from securecomp._atomic import OutputExistsError
-from securecomp.errors import FormatError, KeyFileError, ParameterError
+from securecomp.errors import FormatError, KeyFileError, OutputExistsError, ParameterError
 from securecomp.keys import KdfParams, format_key, parse_key, password_key, read_key_file, subkeys, write_key_file
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from .._atomic import OutputExistsError, atomic_write
-from ..errors import InputOutputError, ParameterError, UnsupportedImageError, UsageError
+from .._atomic import atomic_write
+from ..errors import InputOutputError, OutputExistsError, ParameterError, UnsupportedImageError, UsageError
 from ..images import apply_exif_orientation, pillow_errors
 from ..keys import read_key_file, readable_by_others
 from ..recipients import MAX_RECIPIENTS, parse_recipient, read_identity_file
