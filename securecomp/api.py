@@ -2,77 +2,139 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import warnings
 from typing import Any
 
 from PIL import Image
 
-from . import container
+from . import container, metadata
 from .codec.bitstream import decode_image, encode_image, resolve_codec
 from .codec.info import ImageInfo
-from .container import Header, Stanza
-from .errors import DecryptionError, ParameterError
+from .container import Header, Parsed, Stanza
+from .errors import DecryptionError, LegacyFormatWarning, ParameterError
 from .images import to_image
-from .keys import NONCE_SIZE, KdfParams, check_key, generate_key, password_key, subkeys
+from .keys import NONCE_SIZE, KdfParams, Subkeys, check_kdf_cost, check_key, generate_key, password_key, subkeys
 from .recipients import Identity, wrap
 from .secret import Key, Password, Recipients, Secret, secret_from
-from .suites import DEFAULT_SUITE, check_suite, open_payload, seal_payload
+from .suites import AUTHENTICATION_FAILED, DEFAULT_SUITE, check_suite, open_payload, seal_payload
 
 __all__ = ["encrypt", "decrypt"]
 
 
 def encrypt(image: Any, *, key: bytes | None = None, password: str | bytes | None = None, recipients: Any = None,
             quality: float | None = None, codec: str | None = None, cipher: str = DEFAULT_SUITE,
-            secret: Secret | None = None) -> bytes:
+            secret: Secret | None = None, effort: str = "default", max_bytes: int | None = None,
+            keep_metadata: bool = False) -> bytes:
     """Compress ``image`` (PIL image, numpy array or path) and seal it in an authenticated container.
 
     Give exactly one of ``key`` (32 bytes, see :func:`generate_key`), ``password``, or
     ``recipients`` (a list of ``scpub1...`` strings or :class:`~securecomp.recipients.Recipient`;
     a fresh file key is then sealed to each of them with X25519), or the same as ``secret``
     (a :class:`~securecomp.secret.Key`, ``Password`` or ``Recipients``).
+
+    ``quality`` is a real number in [1, 8]; ``max_bytes`` instead picks the highest quality whose
+    whole container fits in that many bytes; ``effort="max"`` optimises the learned codec's latents
+    for this image. The ICC profile travels (encrypted) with the pixels; EXIF and XMP only with
+    ``keep_metadata=True``.
     """
     check_suite(cipher)
     chosen = secret_from(key=key, password=password, recipients=recipients, secret=secret)
     picture = to_image(image)
+    extra = metadata.pack(metadata.of_image(picture, keep_metadata=keep_metadata))
     codec_id, level = resolve_codec(picture, codec, quality)
-    info, body = encode_image(picture, codec_id, level)
     nonce = os.urandom(NONCE_SIZE)
     if isinstance(chosen, Recipients):      # a fresh file key, wrapped to every recipient
         file_key = generate_key()
-        return _seal(info, body, suite=cipher, key=file_key, password=None, nonce=nonce, kdf=None,
-                     stanzas=wrap(file_key, chosen.recipients))
-    if isinstance(chosen, Password):
-        return _seal(info, body, suite=cipher, key=None, password=chosen.value, nonce=nonce, kdf=KdfParams.fresh())
-    assert isinstance(chosen, Key)          # secret_from gives encrypt no Identity
-    return _seal(info, body, suite=cipher, key=chosen.value, password=None, nonce=nonce, kdf=None)
+        seal = dict(key=file_key, password=None, kdf=None, stanzas=wrap(file_key, chosen.recipients))
+    elif isinstance(chosen, Password):
+        seal = dict(key=None, password=chosen.value, kdf=KdfParams.fresh())
+    else:
+        assert isinstance(chosen, Key)      # secret_from gives encrypt no Identity
+        seal = dict(key=chosen.value, password=None, kdf=None)
+    encode = lambda q: encode_image(picture, codec_id, q, effort)  # noqa: E731
+    if max_bytes is None:
+        info, body = encode(level)
+    else:
+        from .codec.budget import fit
+
+        size = lambda coded: _container_size(coded[0], coded[1], extra, cipher, nonce, **seal)  # noqa: E731
+        _, (info, body) = fit(encode, size, max_bytes, lossless=_lossless(codec_id))
+    return _seal(info, body, suite=cipher, nonce=nonce, metadata_block=extra, **seal)
+
+
+def _lossless(codec_id: str) -> bool:
+    from .codec.registry import get_codec
+
+    return get_codec(codec_id).lossless
+
+
+def _container_size(info: ImageInfo, body: bytes, extra: bytes, suite: str, nonce: bytes, *, kdf: KdfParams | None,
+                    stanzas: tuple[Stanza, ...] = (), **_: Any) -> int:
+    header = Header(suite=suite, nonce=nonce, info=info, payload_size=len(extra) + len(body), kdf=kdf,
+                    stanzas=tuple(stanzas), metadata_size=len(extra))
+    return len(header.pack()) + container.HEADER_MAC_SIZE + header.sealed_size
 
 
 def decrypt(blob: bytes, *, key: bytes | None = None, password: str | bytes | None = None,
-            identity: Identity | str | None = None, secret: Secret | None = None) -> Image.Image:
+            identity: Identity | str | None = None, secret: Secret | None = None,
+            max_kdf: KdfParams | None = None, allow_weak_kdf: bool = False,
+            allow_legacy: bool = False) -> Image.Image:
     """Authenticate and open a container; raises DecryptionError or FormatError, never returns junk.
 
     Give exactly one of ``key``, ``password`` or ``identity`` (an :class:`~securecomp.recipients.Identity`
-    or its ``securecomp-identity-v1:...`` line), or the same as ``secret``.
+    or its ``securecomp-identity-v1:...`` line), or the same as ``secret``. A password container
+    whose Argon2id cost is above ``max_kdf`` (default keys.DEFAULT_MAX_KDF: about 2 s and 256 MiB)
+    or below securecomp's own defaults (unless ``allow_weak_kdf``) is refused before any work.
+    The image's ``info`` holds the ICC profile (and EXIF / XMP) the container carried. A version-1
+    container is not key-committing (a sender could make one that opens to different images under
+    different keys, or test many passwords at once), so it opens only with ``allow_legacy=True``,
+    and then with a LegacyFormatWarning.
     """
     if not isinstance(blob, (bytes, bytearray, memoryview)):
         raise ParameterError("decrypt() takes the container as bytes")
     chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
     parsed = container.parse(blob)
     header = parsed.header
-    master = _master_key(header, chosen)
-    body = open_payload(header.suite, subkeys(master, header.nonce), header.nonce,
-                        parsed.header_bytes, parsed.sealed, header.payload_size)
-    return decode_image(header.info, body)
+    if header.version == 1 and not allow_legacy:
+        raise DecryptionError("this container is format version 1, which is not key-committing; securecomp 0.2 "
+                              "opens it only when asked", hint="if you trust its sender, pass allow_legacy=True "
+                              "(securecomp decrypt --allow-legacy), then encrypt the image again")
+    master = _master_key(header, chosen, max_kdf=max_kdf, allow_weak_kdf=allow_weak_kdf)
+    keys = subkeys(master, header.nonce, version=header.version, suite=header.suite, key_type=header.key_type)
+    _check_header_mac(parsed, keys)
+    payload = open_payload(header.suite, keys, header.nonce, parsed.header_bytes, parsed.sealed, header.payload_size)
+    entries = metadata.unpack(payload[: header.metadata_size])
+    image = decode_image(header.info, payload[header.metadata_size :])
+    if header.version == 1:
+        warnings.warn("opened a format-1 container, which is not key-committing; encrypt the image again "
+                      "to upgrade it", LegacyFormatWarning, stacklevel=2)
+    return metadata.attach(image, entries)
+
+
+def _check_header_mac(parsed: Parsed, keys: Subkeys) -> None:
+    """Version 2: the header MAC, in constant time, before any payload is opened."""
+    if parsed.header.version < 2:
+        return
+    expected = hmac.new(keys.header, parsed.mac_input, hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, parsed.mac):
+        raise DecryptionError(AUTHENTICATION_FAILED)
 
 
 def _seal(info: ImageInfo, body: bytes, *, suite: str, key: bytes | None, password: str | bytes | None,
-          nonce: bytes, kdf: KdfParams | None, stanzas: tuple[Stanza, ...] = ()) -> bytes:
+          nonce: bytes, kdf: KdfParams | None, stanzas: tuple[Stanza, ...] = (), metadata_block: bytes = b"") -> bytes:
     """The deterministic core of :func:`encrypt`; test vectors inject ``nonce``, ``kdf`` and
     ``stanzas`` here (with ``stanzas``, ``key`` is the file key they wrap)."""
-    header = Header(suite=suite, nonce=nonce, info=info, payload_size=len(body), kdf=kdf, stanzas=tuple(stanzas))
-    header_bytes = header.pack()
-    master = check_key(key) if stanzas else _master_key(header, secret_from(key=key, password=password))
-    return header_bytes + seal_payload(suite, subkeys(master, nonce), nonce, header_bytes, body)
+    header = Header(suite=suite, nonce=nonce, info=info, payload_size=len(metadata_block) + len(body), kdf=kdf,
+                    stanzas=tuple(stanzas), metadata_size=len(metadata_block))
+    unsigned = header.pack()
+    master = check_key(key) if stanzas else _master_key(header, secret_from(key=key, password=password),
+                                                        allow_weak_kdf=True)
+    keys = subkeys(master, nonce, version=header.version, suite=suite, key_type=header.key_type)
+    header_bytes = unsigned + hmac.new(keys.header, unsigned, hashlib.sha256).digest()
+    return header_bytes + seal_payload(suite, keys, nonce, header_bytes, metadata_block + body)
 
 
 _SECRET_HINTS = {
@@ -82,12 +144,14 @@ _SECRET_HINTS = {
 }
 
 
-def _master_key(header: Header, secret: Secret) -> bytes:
+def _master_key(header: Header, secret: Secret, *, max_kdf: KdfParams | None = None,
+                allow_weak_kdf: bool = False) -> bytes:
     kind = header.key_type
     if kind == container.KDF_KEY and isinstance(secret, Key):
         return secret.value
     if kind == container.KDF_ARGON2ID and isinstance(secret, Password) and header.kdf is not None:
-        return password_key(secret.value, header.kdf)
+        check_kdf_cost(header.kdf, max_kdf=max_kdf, allow_weak=allow_weak_kdf)
+        return password_key(secret.value, header.kdf, nfc=header.version >= 2)
     if kind == container.KEY_RECIPIENTS and isinstance(secret, Identity):
         return secret.unwrap(header.stanzas)
     what, how = _SECRET_HINTS[kind]

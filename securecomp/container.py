@@ -1,6 +1,9 @@
-"""Container v1: serialize and parse only (docs/format.md is the normative spec).
+"""Container v2 (written) and v1 (read): serialize and parse only (docs/format.md is the normative spec).
 
-Parsing is strict: unknown versions, codes or flags, non-canonical fields, sizes over the limits,
+Version 2 ends its header with a 32-byte HMAC-SHA256 under a subkey of the master (or file) key,
+checked before any payload is opened: a container authenticates under one key only (key
+commitment). Its payload is an optional metadata block (ICC profile, EXIF, XMP) and the codec body,
+both encrypted; its descriptor carries a real quality. Parsing is strict: unknown versions, codes or flags, non-canonical fields, sizes over the limits,
 truncation and trailing bytes all raise :class:`FormatError`, and every size is checked before
 anything is allocated for it.
 """
@@ -16,9 +19,12 @@ from .keys import NONCE_SIZE, SALT_SIZE, KdfParams
 from .suites import suite_coded, suite_named
 
 MAGIC = b"SECURECOMP"
-VERSION = 1
+VERSION = 2
+VERSIONS = (1, 2)           # what this version reads
 KDF_KEY, KDF_ARGON2ID, KEY_RECIPIENTS = 1, 2, 3       # the key_type codes
 MAX_PAYLOAD = 1 << 32
+MAX_METADATA = 1 << 24      # 16 MiB of ICC / EXIF / XMP
+HEADER_MAC_SIZE = 32
 X25519_SIZE = 32
 WRAPPED_KEY_SIZE = 48       # the 32-byte file key + a 16-byte Poly1305 tag
 MAX_RECIPIENTS = 32
@@ -51,9 +57,11 @@ class Header:
     suite: str
     nonce: bytes
     info: ImageInfo
-    payload_size: int                 # plaintext (codec body) bytes
+    payload_size: int                 # plaintext bytes: metadata block + codec body
     kdf: KdfParams | None = None      # key_type 2 (password); None otherwise
     stanzas: tuple[Stanza, ...] = ()  # key_type 3 (X25519 recipients); empty otherwise
+    metadata_size: int = 0            # version 2: bytes of the payload's metadata block
+    version: int = VERSION
 
     @property
     def key_type(self) -> int:
@@ -62,7 +70,9 @@ class Header:
         return KDF_ARGON2ID if self.kdf is not None else KEY_RECIPIENTS if self.stanzas else KDF_KEY
 
     def pack(self) -> bytes:
-        parts = [MAGIC, _wire.u8(VERSION), _wire.u8(suite_named(self.suite).code), _wire.u8(self.key_type), self.nonce]
+        """The header up to (not including) a version-2 header MAC."""
+        parts = [MAGIC, _wire.u8(self.version), _wire.u8(suite_named(self.suite).code), _wire.u8(self.key_type),
+                 self.nonce]
         if self.kdf is not None:
             k = self.kdf
             parts += [_wire.u32(k.memory_kib), _wire.u32(k.iterations), _wire.u8(k.lanes), k.salt]
@@ -70,7 +80,9 @@ class Header:
             if len(self.stanzas) > MAX_RECIPIENTS:
                 raise ValueError(f"at most {MAX_RECIPIENTS} recipients")
             parts += [_wire.u8(len(self.stanzas))] + [stanza.pack() for stanza in self.stanzas]
-        parts += [self.info.pack(), _wire.u64(self.payload_size)]
+        parts += [self.info.pack(self.version), _wire.u64(self.payload_size)]
+        if self.version >= 2:
+            parts.append(_wire.u32(self.metadata_size))
         return b"".join(parts)
 
     @property
@@ -86,29 +98,35 @@ def sealed_size(suite: str, payload_size: int) -> int:
 @dataclass(frozen=True)
 class Parsed:
     header: Header
-    header_bytes: bytes     # the associated data of every suite
+    header_bytes: bytes     # the associated data of every suite (version 2: with the header MAC)
     sealed: memoryview      # exactly header.sealed_size bytes
+    mac: bytes = b""        # version 2: the header MAC, over header_bytes without it
+
+    @property
+    def mac_input(self) -> bytes:
+        return self.header_bytes[: len(self.header_bytes) - len(self.mac)]
 
 
 def parse(blob: bytes) -> Parsed:
-    """Parse a whole container; raises FormatError for anything that is not canonical v1."""
+    """Parse a whole container; raises FormatError for anything that is not canonical v1 or v2."""
     r = _wire.Reader(blob, "container")
     if r.take(len(MAGIC)) != MAGIC:
         raise FormatError("not a securecomp container (bad magic)")
     version = r.u8()
-    if version != VERSION:
+    if version not in VERSIONS:
         raise FormatError(f"unsupported container version {version}", hint="a newer securecomp may read it")
-    header = _read_header(r)
+    header = _read_header(r, version)
+    mac = r.take(HEADER_MAC_SIZE) if version >= 2 else b""
     header_size = r.pos
     sealed = r.rest()
     if len(sealed) < header.sealed_size:
         raise FormatError(f"container is truncated: payload has {len(sealed)} of {header.sealed_size} bytes")
     if len(sealed) > header.sealed_size:
         raise FormatError(f"container has {len(sealed) - header.sealed_size} trailing bytes")
-    return Parsed(header, bytes(blob[:header_size]), sealed)
+    return Parsed(header, bytes(blob[:header_size]), sealed, mac)
 
 
-def _read_header(r: _wire.Reader) -> Header:
+def _read_header(r: _wire.Reader, version: int) -> Header:
     suite_code, key_type = r.u8(), r.u8()
     suite = suite_coded(suite_code)
     if suite is None:
@@ -118,11 +136,14 @@ def _read_header(r: _wire.Reader) -> Header:
     nonce = r.take(NONCE_SIZE)
     kdf = _read_kdf(r) if key_type == KDF_ARGON2ID else None
     stanzas = _read_stanzas(r) if key_type == KEY_RECIPIENTS else ()
-    info = ImageInfo.read(r)
+    info = ImageInfo.read(r, version)
     payload_size = r.u64()
     if payload_size > MAX_PAYLOAD:
         raise FormatError(f"payload of {payload_size} bytes exceeds the limit of {MAX_PAYLOAD}")
-    return Header(suite.name, nonce, info, payload_size, kdf, stanzas)
+    metadata_size = r.u32() if version >= 2 else 0
+    if metadata_size > min(payload_size, MAX_METADATA):
+        raise FormatError(f"metadata block of {metadata_size} bytes exceeds the payload or {MAX_METADATA} bytes")
+    return Header(suite.name, nonce, info, payload_size, kdf, stanzas, metadata_size, version)
 
 
 def _read_kdf(r: _wire.Reader) -> KdfParams:

@@ -20,6 +20,7 @@ __all__ = [
     "UsageError",
     "InputOutputError",
     "OutputExistsError",
+    "LegacyFormatWarning",
 ]
 
 
@@ -109,3 +110,7 @@ class OutputExistsError(SecurecompError):
 
     exit_code = 5
     default_hint = "pass --force to overwrite it, or choose another output path"
+
+
+class LegacyFormatWarning(UserWarning):
+    """A file in an older format was read: it opens, but lacks a later format's guarantees."""

@@ -2,7 +2,9 @@
 
 Every message derives its own subkeys with HKDF-SHA256 from the 32-byte master key, salted by the
 message's fresh random 128-bit nonce: ``chaos`` (32 bytes), ``aes`` (32-byte key + 7-byte STREAM
-prefix) and ``mac`` (32 bytes). docs/format.md gives the exact labels.
+prefix), ``mac`` (32 bytes) and, from container version 2, ``header`` (32 bytes, the header MAC
+that commits the container to its key). Version 2 labels name the suite and key type too.
+docs/format.md gives the exact labels.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
@@ -20,10 +23,10 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ._atomic import atomic_write
-from .errors import FormatError, KeyFileError, ParameterError
+from .errors import DecryptionError, FormatError, KeyFileError, ParameterError
 from .hazmat import aead, chaos
 
-__all__ = ["generate_key", "KEY_SIZE", "NONCE_SIZE", "KdfParams", "password_key", "Subkeys", "subkeys",
+__all__ = ["generate_key", "KEY_SIZE", "NONCE_SIZE", "KdfParams", "password_key", "check_kdf_cost", "DEFAULT_MAX_KDF", "Subkeys", "subkeys",
            "format_key", "parse_key", "write_key_file", "read_key_file", "encode_secret_line",
            "decode_secret_line", "read_secret_file", "readable_by_others"]
 
@@ -31,6 +34,7 @@ KEY_SIZE = 32
 NONCE_SIZE = 16
 SALT_SIZE = 16
 MAC_KEY_SIZE = 32       # HMAC-SHA256 key of the `chaos` suite
+HEADER_MAC_SIZE = 32    # HMAC-SHA256 key and tag of the version-2 header MAC
 KEY_FILE_PREFIX = "securecomp-key-v1"
 MAX_KEY_FILE = 4096
 
@@ -80,9 +84,32 @@ class KdfParams:
             raise FormatError(f"Argon2id salt must be {SALT_SIZE} bytes")
 
 
-def password_key(password: str | bytes, params: KdfParams) -> bytes:
-    """The 32-byte master key of a password (UTF-8), after checking ``params`` against the limits."""
+DEFAULT_MAX_KDF = KdfParams(memory_kib=256 * 1024, iterations=4, lanes=MAX_LANES)   # about 2 s, 256 MiB here
+MIN_KDF = KdfParams()                                                               # the writer's defaults
+
+
+def check_kdf_cost(params: KdfParams, *, max_kdf: KdfParams | None = None, allow_weak: bool = False) -> None:
+    """Refuse, before any work, an Argon2id cost above ``max_kdf`` (a hostile header would burn the
+    reader's time and memory) or below the writer's defaults (cheap keys make a container that
+    authenticates under many candidate passwords cheap to build), unless ``allow_weak``."""
+    limit = DEFAULT_MAX_KDF if max_kdf is None else max_kdf
+    if params.memory_kib > limit.memory_kib or params.memory_kib * params.iterations > limit.memory_kib * limit.iterations:
+        raise DecryptionError(f"the container asks for Argon2id with {params.memory_kib} KiB × {params.iterations} "
+                              f"passes, more than this reader allows ({limit.memory_kib} KiB × {limit.iterations})",
+                              hint="if you trust the sender, raise max_kdf (decrypt(..., max_kdf=KdfParams(...)))")
+    if not allow_weak and (params.memory_kib < MIN_KDF.memory_kib or params.iterations < MIN_KDF.iterations):
+        raise DecryptionError(f"the container's Argon2id cost ({params.memory_kib} KiB × {params.iterations} passes) "
+                              f"is below securecomp's own ({MIN_KDF.memory_kib} KiB × {MIN_KDF.iterations})",
+                              hint="securecomp never writes such a file; if you made it yourself, pass allow_weak_kdf=True")
+
+
+def password_key(password: str | bytes, params: KdfParams, *, nfc: bool = True) -> bytes:
+    """The 32-byte master key of a password (UTF-8; a str NFC-normalised first, so the same
+    password typed on another system gives the same key; version-1 containers used it as given),
+    after checking ``params`` against the format's limits."""
     params.check()
+    if isinstance(password, str):
+        password = unicodedata.normalize("NFC", password) if nfc else password
     secret = password.encode("utf-8") if isinstance(password, str) else bytes(password)
     if not secret:
         raise ParameterError("the password is empty")
@@ -99,17 +126,24 @@ class Subkeys:
     aes: bytes
     aes_prefix: bytes
     mac: bytes
+    header: bytes = b""     # version 2: the header MAC's key
+
+    def __repr__(self) -> str:          # never shows a key
+        return "Subkeys(...)"
 
 
-def _hkdf(master: bytes, nonce: bytes, purpose: str, length: int) -> bytes:
-    info = b"securecomp/v1/" + purpose.encode("ascii")
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=nonce, info=info).derive(master)
+def _hkdf(master: bytes, nonce: bytes, label: str, length: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=nonce, info=label.encode("ascii")).derive(master)
 
 
-def subkeys(master: bytes, nonce: bytes) -> Subkeys:
-    aes = _hkdf(master, nonce, "aes", aead.KEY_SIZE + aead.PREFIX_SIZE)
-    return Subkeys(chaos=_hkdf(master, nonce, "chaos", chaos.KEY_SIZE), aes=aes[: aead.KEY_SIZE],
-                   aes_prefix=aes[aead.KEY_SIZE :], mac=_hkdf(master, nonce, "mac", MAC_KEY_SIZE))
+def subkeys(master: bytes, nonce: bytes, *, version: int = 2, suite: str = "", key_type: int = 0) -> Subkeys:
+    """The message's subkeys. Version 1 labels are ``securecomp/v1/<purpose>``; version 2 labels
+    ``securecomp/v2/<suite>/<key type>/<purpose>``, so no two suites or key types share a key."""
+    prefix = "securecomp/v1/" if version == 1 else f"securecomp/v2/{suite}/{key_type}/"
+    aes = _hkdf(master, nonce, prefix + "aes", aead.KEY_SIZE + aead.PREFIX_SIZE)
+    return Subkeys(chaos=_hkdf(master, nonce, prefix + "chaos", chaos.KEY_SIZE), aes=aes[: aead.KEY_SIZE],
+                   aes_prefix=aes[aead.KEY_SIZE :], mac=_hkdf(master, nonce, prefix + "mac", MAC_KEY_SIZE),
+                   header=_hkdf(master, nonce, prefix + "header", HEADER_MAC_SIZE) if version >= 2 else b"")
 
 
 # --- key files --------------------------------------------------------------------------------

@@ -68,15 +68,23 @@ class Identity:
         return f"Identity(recipient={str(self.recipient)!r})"
 
     def unwrap(self, stanzas: Iterable[Stanza]) -> bytes:
-        """The file key from the first stanza this identity opens; DecryptionError when none does."""
+        """The file key of the stanzas this identity opens; DecryptionError when none does, or when
+        two open to different keys (a sender could otherwise show different recipients different
+        images)."""
         own = self.recipient.public_bytes
+        keys = set()
         for stanza in stanzas:
             try:
                 shared = self._private.exchange(X25519PublicKey.from_public_bytes(stanza.ephemeral))
-                return ChaCha20Poly1305(_wrap_key(shared, stanza.ephemeral, own)).decrypt(
-                    ZERO_NONCE, stanza.wrapped, None)
+                keys.add(ChaCha20Poly1305(_wrap_key(shared, stanza.ephemeral, own)).decrypt(
+                    ZERO_NONCE, stanza.wrapped, None))
             except (InvalidTag, ValueError):     # ValueError: all-zero shared secret
                 continue
+        if len(keys) > 1:
+            raise DecryptionError("this identity opens two recipient stanzas that hold different file keys",
+                                  hint="the container was built to deceive; do not trust its sender")
+        if keys:
+            return keys.pop()
         raise DecryptionError(
             f"this identity ({self.recipient}) is not among the container's recipients",
             hint="the file was encrypted to other public keys; ask the sender to add your recipient "

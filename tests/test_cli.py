@@ -240,7 +240,7 @@ def test_inspect_shows_the_header_without_any_key(sealed, capsys, no_prompt):
     fields = dict(line.split(":", 1) for line in out.splitlines())
     fields = {name: value.strip() for name, value in fields.items()}
     assert fields["suite"] == "chaos+aes" and fields["codec"] == "png" and fields["key"] == "raw key"
-    assert fields["size"] == "96x64" and fields["mode"] == "RGB" and fields["version"] == "1"
+    assert fields["size"] == "96x64" and fields["mode"] == "RGB" and fields["version"] == "2"
     assert fields["container"] == f"{sealed.stat().st_size} bytes"
     assert float(fields["bpp"]) == pytest.approx(sealed.stat().st_size * 8 / (96 * 64), abs=1e-4)
     assert len(bytes.fromhex(fields["nonce"])) == 16

@@ -146,7 +146,7 @@ def _patched_header(**fields):
 
 
 @pytest.mark.parametrize("offset,value,message", [
-    (10, 2, "version"), (11, 9, "suite"), (12, 7, "key type"),
+    (10, 3, "version"), (11, 9, "suite"), (12, 7, "key type"),
 ])
 def test_unknown_codes_raise_format_error(offset, value, message):
     blob = bytearray(_small_container("aes"))

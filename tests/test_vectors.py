@@ -15,6 +15,7 @@ from securecomp.keys import KdfParams
 VECTORS = Path(__file__).parent / "vectors"
 CHAOS = json.loads((VECTORS / "chaos.json").read_text())
 CONTAINERS = json.loads((VECTORS / "container.json").read_text())
+LEGACY = json.loads((VECTORS / "container-v1.json").read_text()) + json.loads((VECTORS / "recipients-v1.json").read_text())
 
 
 @pytest.mark.parametrize("vector", CHAOS, ids=lambda v: f"{len(v['plaintext']) // 2}B")
@@ -40,11 +41,29 @@ def test_container_vectors_reseal_identically_and_decrypt(vector):
     blob = bytes.fromhex(vector["container"])
     info = parse(blob).header.info
     resealed = _seal(info, bytes.fromhex(vector["body"]), suite=vector["suite"], key=secret.get("key"),
-                     password=secret.get("password"), nonce=bytes.fromhex(vector["nonce"]), kdf=kdf)
+                     password=secret.get("password"), nonce=bytes.fromhex(vector["nonce"]), kdf=kdf,
+                     metadata_block=bytes.fromhex(vector["metadata_block"]))
     assert resealed == blob
-    image = securecomp.decrypt(blob, **secret)
+    image = securecomp.decrypt(blob, **secret, allow_weak_kdf=True)
     assert image.mode == "RGB" and image.size == (6, 4)
     assert np.asarray(image).tobytes() == bytes.fromhex(vector["pixels"])
+    assert image.info["icc_profile"] == bytes.fromhex(vector["metadata_block"])[5:]
+
+
+@pytest.mark.parametrize("vector", LEGACY, ids=lambda v: f"{v['suite']}-{'key' if 'key' in v else 'password' if 'password' in v else 'recipients'}")
+def test_format_1_containers_open_only_when_asked_and_then_with_a_warning(vector):
+    from securecomp.errors import LegacyFormatWarning
+    from securecomp.recipients import parse_identity
+
+    blob = bytes.fromhex(vector["container"])
+    assert blob[10] == 1
+    secrets = [{"identity": parse_identity(line)} for line in vector.get("identities", [])] or [_secret(vector)[0]]
+    for secret in secrets:
+        with pytest.raises(securecomp.errors.DecryptionError, match="version 1"):
+            securecomp.decrypt(blob, **secret, allow_weak_kdf=True)
+        with pytest.warns(LegacyFormatWarning, match="not key-committing"):
+            image = securecomp.decrypt(blob, **secret, allow_weak_kdf=True, allow_legacy=True)
+        assert np.asarray(image).tobytes() == bytes.fromhex(vector["pixels"])
 
 
 RECIPIENTS = json.loads((VECTORS / "recipients.json").read_text())
