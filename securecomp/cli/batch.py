@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from .. import batch
 from ..errors import BatchError
@@ -11,13 +12,16 @@ from ..secret import Recipients, Secret, secret_keywords
 from .io import read_secret, report_error
 from .options import codec_options, positive, secret_options
 
+if TYPE_CHECKING:
+    from .options import Subparsers
+
 __all__ = ["add_parser", "run_batch"]
 
 DASK_NOTE = ("--dask ADDRESS runs the files on a Dask distributed cluster (`local`: a cluster of --workers "
              "processes on this machine); the workers must see IN_DIR and OUT_DIR at the same paths.")
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: Subparsers) -> None:
     """Add `batch` with its `encrypt` and `decrypt` subcommands to the `securecomp` subparsers."""
     command = commands.add_parser("batch", help="encrypt or decrypt a whole folder tree (resumable, parallel)")
     actions = command.add_subparsers(title="actions", metavar="ACTION", required=True)
@@ -50,7 +54,7 @@ def _run_options() -> argparse.ArgumentParser:
     return action
 
 
-def run_batch(args) -> int:
+def run_batch(args: argparse.Namespace) -> int:
     secret = _secret(args)
     _warn_plaintext_dask(args.dask, secret)
     encrypting = args.direction == "encrypt"
@@ -66,7 +70,7 @@ def run_batch(args) -> int:
     return 0
 
 
-def _secret(args) -> Secret:
+def _secret(args: argparse.Namespace) -> Secret:
     if args.direction == "encrypt":
         return read_secret(args.key_file, args.password_file, confirm=True, recipients=args.recipient,
                            recipients_file=args.recipients_file)
@@ -79,7 +83,7 @@ def _warn_plaintext_dask(address: str | None, secret: Secret) -> None:
               "use a tls:// scheduler, or --recipient to encrypt with public keys only", file=sys.stderr)
 
 
-def _print_summary(args, summary: batch.Summary) -> None:
+def _print_summary(args: argparse.Namespace, summary: batch.Summary) -> None:
     total = summary.done + summary.skipped + summary.failed
     print(f"{args.direction}ed {summary.done} of {total} files ({summary.skipped} already done, "
           f"{summary.failed} failed) in {summary.seconds:.1f} s, {summary.images_per_second:.1f} files/s; "
@@ -88,7 +92,7 @@ def _print_summary(args, summary: batch.Summary) -> None:
           file=sys.stderr)
 
 
-def _failure(summary: batch.Summary, args) -> BatchError:
+def _failure(summary: batch.Summary, args: argparse.Namespace) -> BatchError:
     for record in summary.errors[:5]:
         report_error(f"{record['input']}: {record['error']}")
     manifest = args.manifest or f"{args.out_dir}/{batch.MANIFEST_NAME}"

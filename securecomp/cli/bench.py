@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..codec.bench import ANCHORS, dataset_images, plot, run, write
+
+if TYPE_CHECKING:
+    from .options import Subparsers
 
 __all__ = ["add_parser", "run_bench"]
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: Subparsers) -> None:
     command = commands.add_parser("bench", help="rate-distortion benchmark of the codecs on a dataset",
                                   description="bpp from real bytes, RGB PSNR (and MS-SSIM), BD-rate "
                                   "against the classical anchors, seconds; JSON and an RD plot.")
@@ -22,7 +27,7 @@ def add_parser(commands) -> None:
     command.set_defaults(run=run_bench)
 
 
-def run_bench(args) -> int:
+def run_bench(args: argparse.Namespace) -> int:
     images = dataset_images(args.dataset)[: args.limit]
     summary = run(images, args.codecs, args.qualities)
     write(summary, args.output)

@@ -6,9 +6,12 @@ with a documented code (README.md, "Exit codes"); no traceback, no partial outpu
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -19,13 +22,18 @@ from ..recipients import format_identity, generate_identity, write_identity_file
 from .io import check_output, encode_image, image_format, image_input, is_stdio, read_input, read_secret, write_output
 from .options import codec_options, force_option, output_option, secret_options
 
+if TYPE_CHECKING:
+    from .options import Subparsers
+
+T = TypeVar("T")
+
 __all__ = ["add_parsers", "run_keygen", "run_encrypt", "run_decrypt", "run_inspect", "run_demo"]
 
 PASSWORD_NOTE = ("Without --key-file, --password-file or a public-key option (--recipient, --identity), "
                  "the password is read from the terminal.")
 
 
-def add_parsers(commands) -> None:
+def add_parsers(commands: Subparsers) -> None:
     _add_keygen(commands)
     _add_encrypt(commands)
     _add_decrypt(commands)
@@ -33,7 +41,7 @@ def add_parsers(commands) -> None:
     _add_demo(commands)
 
 
-def _add_keygen(commands) -> None:
+def _add_keygen(commands: Subparsers) -> None:
     command = commands.add_parser("keygen", help="create a random key (a one-line key file)")
     command.add_argument("-o", "--output", metavar="FILE", help="write the key to FILE (mode 0600); default: stdout")
     command.add_argument("--x25519", action="store_true",
@@ -43,7 +51,7 @@ def _add_keygen(commands) -> None:
     command.set_defaults(run=run_keygen)
 
 
-def _add_encrypt(commands) -> None:
+def _add_encrypt(commands: Subparsers) -> None:
     parents = [output_option("OUT", "container file; `-` or absent: stdout"), secret_options(encrypting=True),
                codec_options(), force_option("OUT")]
     command = commands.add_parser("encrypt", help="compress and encrypt an image", description=PASSWORD_NOTE,
@@ -52,7 +60,7 @@ def _add_encrypt(commands) -> None:
     command.set_defaults(run=run_encrypt)
 
 
-def _add_decrypt(commands) -> None:
+def _add_decrypt(commands: Subparsers) -> None:
     output = output_option("OUT", "image file, format from its extension (PNG when none); `-` or absent: PNG on stdout")
     command = commands.add_parser("decrypt", help="authenticate, decrypt and decompress a container",
                                   description=PASSWORD_NOTE,
@@ -61,14 +69,14 @@ def _add_decrypt(commands) -> None:
     command.set_defaults(run=run_decrypt)
 
 
-def _add_inspect(commands) -> None:
+def _add_inspect(commands: Subparsers) -> None:
     command = commands.add_parser("inspect", help="show a container's header (no key needed)")
     command.add_argument("input", nargs="?", metavar="FILE", help="container file; `-` or absent: stdin")
     command.add_argument("--json", action="store_true", help="print one JSON object")
     command.set_defaults(run=run_inspect)
 
 
-def _add_demo(commands) -> None:
+def _add_demo(commands: Subparsers) -> None:
     command = commands.add_parser("demo", help="encrypt and decrypt a sample image with a fresh key; print the numbers",
                                   parents=[codec_options()])
     command.set_defaults(run=run_demo)
@@ -76,7 +84,7 @@ def _add_demo(commands) -> None:
 
 # --- commands ----------------------------------------------------------------------------------
 
-def run_keygen(args) -> int:
+def run_keygen(args: argparse.Namespace) -> int:
     if args.x25519:
         return _keygen_x25519(args)
     key = generate_key()
@@ -88,7 +96,7 @@ def run_keygen(args) -> int:
     return 0
 
 
-def _keygen_x25519(args) -> int:
+def _keygen_x25519(args: argparse.Namespace) -> int:
     identity = generate_identity()
     if is_stdio(args.output):
         print(format_identity(identity))
@@ -100,7 +108,7 @@ def _keygen_x25519(args) -> int:
     return 0
 
 
-def run_encrypt(args) -> int:
+def run_encrypt(args: argparse.Namespace) -> int:
     check_output(args.output, force=args.force)
     image = image_input(args.input)
     secret = read_secret(args.key_file, args.password_file, confirm=True, recipients=args.recipient,
@@ -110,7 +118,7 @@ def run_encrypt(args) -> int:
     return 0
 
 
-def run_decrypt(args) -> int:
+def run_decrypt(args: argparse.Namespace) -> int:
     check_output(args.output, force=args.force)
     file_format = image_format(args.output)
     blob = read_input(args.input)
@@ -120,7 +128,7 @@ def run_decrypt(args) -> int:
     return 0
 
 
-def run_inspect(args) -> int:
+def run_inspect(args: argparse.Namespace) -> int:
     blob = read_input(args.input)
     fields = header_fields(blob, container.parse(blob).header)
     if args.json:
@@ -131,7 +139,7 @@ def run_inspect(args) -> int:
     return 0
 
 
-def header_fields(blob: bytes, header: container.Header) -> dict:
+def header_fields(blob: bytes, header: container.Header) -> dict[str, Any]:
     info = header.info
     return {"version": blob[len(container.MAGIC)], "suite": header.suite, "key": _key_fields(header),
             "nonce": header.nonce.hex(), "codec": info.codec, "model": info.model, "quality": info.quality,
@@ -140,7 +148,7 @@ def header_fields(blob: bytes, header: container.Header) -> dict:
             "bpp": len(blob) * 8 / (info.width * info.height)}
 
 
-def _key_fields(header: container.Header) -> dict:
+def _key_fields(header: container.Header) -> dict[str, Any]:
     kdf = header.kdf
     if header.stanzas:
         return {"type": "x25519 recipients", "recipients": len(header.stanzas)}
@@ -150,7 +158,7 @@ def _key_fields(header: container.Header) -> dict:
             "iterations": kdf.iterations, "lanes": kdf.lanes, "salt": kdf.salt.hex()}
 
 
-def _readable(fields: dict) -> list[tuple[str, str]]:
+def _readable(fields: dict[str, Any]) -> list[tuple[str, Any]]:
     key = fields["key"]
     if key["type"] == "password":
         key_text = f"password (argon2id m={key['memory_kib']} KiB, t={key['iterations']}, p={key['lanes']})"
@@ -166,7 +174,7 @@ def _readable(fields: dict) -> list[tuple[str, str]]:
             ("bpp", f"{fields['bpp']:.4f}")]
 
 
-def run_demo(args) -> int:
+def run_demo(args: argparse.Namespace) -> int:
     from .._sample import load_sample
     from ..analysis import psnr, ssim
     name, original = load_sample()
@@ -181,13 +189,14 @@ def run_demo(args) -> int:
     return 0
 
 
-def _timed(function, *args, **kwargs):
+def _timed(function: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
     start = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - start
 
 
-def _print_demo(name: str, header, size: int, quality: tuple[float, float], seconds: tuple[float, float]) -> None:
+def _print_demo(name: str, header: container.Header, size: int, quality: tuple[float, float],
+                seconds: tuple[float, float]) -> None:
     info = header.info
     codec = info.codec + (f" (model {info.model})" if info.model else "")
     codec += f", quality {info.quality}" if info.quality else ", lossless"

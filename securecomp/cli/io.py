@@ -10,7 +10,9 @@ import getpass
 import io
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PIL import Image
 
@@ -21,6 +23,7 @@ from ..keys import read_key_file, readable_by_others
 from ..recipients import MAX_RECIPIENTS, parse_recipient, read_identity_file
 from ..secret import Key, Password, Recipients, Secret
 
+T = TypeVar("T")
 STDIO = "-"
 MAX_PASSWORD_FILE = 1 << 16
 LOSSLESS_FORMAT = "PNG"
@@ -144,7 +147,7 @@ def read_key(path: Path) -> bytes:
     return _read_secret_file(path, "key", read_key_file)
 
 
-def _read_secret_file(path: Path, what: str, read):
+def _read_secret_file(path: Path, what: str, read: Callable[[Path], T]) -> T:
     if not path.exists():
         flag = " --x25519" if what == "identity" else ""
         raise InputOutputError(f"{what} file {path} does not exist",

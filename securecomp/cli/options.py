@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..codec import codec_ids
 from ..codec.bitstream import DEFAULT_CODEC, DEFAULT_QUALITY
 from ..codec.info import MAX_QUALITY
 from ..suites import DEFAULT_SUITE, SUITES
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[Any]        # what add_subparsers() returns
 
 __all__ = ["integer", "quality", "positive", "at_least", "fraction_below_half", "secret_options", "codec_options",
            "output_option", "force_option"]

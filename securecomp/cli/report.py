@@ -8,12 +8,21 @@ output file. Heavy modules load only when the command runs.
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from .io import check_output, image_input, read_key, write_output
 from .options import at_least, fraction_below_half
+
+if TYPE_CHECKING:
+    import numpy as np
+    from tqdm import tqdm
+
+    from .options import Subparsers
 
 __all__ = ["add_parser", "run_report"]
 
@@ -24,7 +33,7 @@ DESCRIPTION = ("Measure compression (bpp, PSNR, SSIM, MS-SSIM) and the ChaosCiph
 STEPS_PER_IMAGE = 5            # compression, statistics, differential tests, wrong key, figures
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: Subparsers) -> None:
     """Add the ``report`` subcommand to ``commands`` (the object ``add_subparsers`` returned)."""
     command = commands.add_parser("report", help="evaluate compression and encryption on images; write an HTML report",
                                   description=DESCRIPTION)
@@ -39,7 +48,7 @@ def add_parser(commands) -> None:
     command.set_defaults(run=run_report)
 
 
-def _add_settings(command) -> None:
+def _add_settings(command: argparse.ArgumentParser) -> None:
     command.add_argument("--trials", type=at_least(1), default=100, metavar="N",
                          help="trials per NPCR/UACI experiment (default: 100)")
     command.add_argument("--alpha", type=fraction_below_half, default=0.05, metavar="A",
@@ -56,7 +65,7 @@ def _add_settings(command) -> None:
                          help="quality level 1..8; repeat for several (default: the codec's default)")
 
 
-def run_report(args) -> int:
+def run_report(args: argparse.Namespace) -> int:
     _check_outputs(args)
     _check_codec(args.codec, args.quality or ())
     key, key_source = _key(args.key_file)
@@ -76,7 +85,7 @@ def run_report(args) -> int:
     return 0
 
 
-def _check_outputs(args) -> None:
+def _check_outputs(args: argparse.Namespace) -> None:
     check_output(args.output, force=args.force)
     if args.json is None:
         return
@@ -85,7 +94,7 @@ def _check_outputs(args) -> None:
         raise UsageError("--json and -o name the same file", hint="give the JSON its own file name")
 
 
-def _check_codec(codec: str | None, qualities) -> None:
+def _check_codec(codec: str | None, qualities: Iterable[int]) -> None:
     from ..codec import get_codec
     from ..codec.bitstream import check_quality
     if codec is not None:
@@ -101,7 +110,7 @@ def _key(key_file: str | None) -> tuple[bytes, str]:
     return read_key(Path(key_file)), f"key file {Path(key_file).name}"
 
 
-def _load(path: str):
+def _load(path: str) -> tuple[str, np.ndarray]:
     from ..analysis.report import check_report_image
     from ..images import image_to_array
     if path == "-":
@@ -111,13 +120,13 @@ def _load(path: str):
     return path, pixels
 
 
-def _progress(images: int, args):
+def _progress(images: int, args: argparse.Namespace) -> tqdm:
     from tqdm import tqdm
     total = images * (STEPS_PER_IMAGE + args.nist_sequences)
     return tqdm(total=total, desc="report", unit="step", file=sys.stderr, disable=True if args.quiet else None,
                 dynamic_ncols=True)
 
 
-def _advance(bar, step: str) -> None:
+def _advance(bar: tqdm, step: str) -> None:
     bar.set_postfix_str(step, refresh=False)
     bar.update(1)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from dataclasses import fields
+from typing import TYPE_CHECKING
 
 from ..codec.train import TrainConfig, Trainer
 
+if TYPE_CHECKING:
+    from .options import Subparsers
 
-def add_parser(commands) -> None:
+
+def add_parser(commands: Subparsers) -> None:
     command = commands.add_parser("train", help="train a learned codec model (rate-distortion)",
                                   description="Train a learned model on a folder of images; checkpoints "
                                   "and log.jsonl go to --out. Loss: lambda*255^2*MSE + bpp.")
@@ -45,7 +50,7 @@ def add_parser(commands) -> None:
     command.set_defaults(run=run_train)
 
 
-def run_train(args) -> int:
+def run_train(args: argparse.Namespace) -> int:
     names = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in names})
     result = Trainer(config).fit()
