@@ -16,6 +16,7 @@ shapes checked (a mismatch raises :class:`securecomp.errors.ParameterError`).
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 # Exports load on first use (PEP 562), so that `securecomp --help` and the other commands do not
 # pay for scipy.stats and matplotlib.
@@ -35,7 +36,7 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 __all__ = [name for names in _EXPORTS.values() for name in names]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name not in _MODULE_OF:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(_MODULE_OF[name], __name__), name)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.stats import norm
 
 from ..errors import ParameterError
@@ -31,13 +32,13 @@ __all__ = ["npcr", "uaci", "npcr_critical_value", "uaci_critical_interval", "npc
 _DTYPE_LARGEST = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
 
-def npcr(cipher_image_1, cipher_image_2) -> float:
+def npcr(cipher_image_1: ArrayLike, cipher_image_2: ArrayLike) -> float:
     """Number of changing pixel rate: the percentage of samples that differ."""
     first, second = _check_cipher_pair(cipher_image_1, cipher_image_2)
     return float(np.count_nonzero(first != second) * 100.0 / first.size)
 
 
-def uaci(cipher_image_1, cipher_image_2, *, largest_value: int | None = None) -> float:
+def uaci(cipher_image_1: ArrayLike, cipher_image_2: ArrayLike, *, largest_value: int | None = None) -> float:
     """Unified averaged changed intensity: mean |c1 − c2| / F in percent (F = 255 for uint8)."""
     first, second = _check_cipher_pair(cipher_image_1, cipher_image_2)
     largest = _largest_value(first, largest_value)
@@ -101,7 +102,7 @@ class NpcrUaciTest:
         return {**asdict(self), "npcr_passed": self.npcr_passed, "uaci_passed": self.uaci_passed}
 
 
-def npcr_uaci_test(cipher_image_1, cipher_image_2, *, alpha: float = 0.05,
+def npcr_uaci_test(cipher_image_1: ArrayLike, cipher_image_2: ArrayLike, *, alpha: float = 0.05,
                    largest_value: int | None = None) -> NpcrUaciTest:
     """NPCR (one-sided) and UACI (two-sided) tests of two cipher images at significance ``alpha``."""
     first, second = _check_cipher_pair(cipher_image_1, cipher_image_2)
@@ -124,7 +125,7 @@ def npcr_uaci_batch(first: np.ndarray, second: np.ndarray, *, largest_value: int
     return changed, intensity
 
 
-def _check_cipher_pair(cipher_image_1, cipher_image_2) -> tuple[np.ndarray, np.ndarray]:
+def _check_cipher_pair(cipher_image_1: ArrayLike, cipher_image_2: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     first, second = np.asarray(cipher_image_1), np.asarray(cipher_image_2)
     if first.shape != second.shape:
         raise ParameterError(f"the cipher images differ in shape: {first.shape} vs {second.shape}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import ndimage
 
 from ..errors import ParameterError
@@ -31,7 +32,7 @@ MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 _DTYPE_RANGES = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 
-def psnr(image_true, image_test, *, data_range: float | None = None) -> float:
+def psnr(image_true: ArrayLike, image_test: ArrayLike, *, data_range: float | None = None) -> float:
     """Peak signal-to-noise ratio in dB of ``image_test`` against ``image_true``.
 
     ``data_range`` defaults to 255 for uint8 and 65535 for uint16 images and is required otherwise.
@@ -45,7 +46,8 @@ def psnr(image_true, image_test, *, data_range: float | None = None) -> float:
     return float(10 * np.log10(peak**2 / error))
 
 
-def ssim(image_true, image_test, *, data_range: float | None = None, channel_axis: int | None = None) -> float:
+def ssim(image_true: ArrayLike, image_test: ArrayLike, *, data_range: float | None = None,
+         channel_axis: int | None = None) -> float:
     """Mean structural similarity of two images (Wang et al. 2004).
 
     Gaussian-weighted statistics (sigma 1.5, an 11x11 window), population covariance, averaged over
@@ -62,8 +64,8 @@ def ssim(image_true, image_test, *, data_range: float | None = None, channel_axi
     return float(np.mean(scores))
 
 
-def ms_ssim(image_true, image_test, *, data_range: float | None = None, channel_axis: int | None = None,
-            weights: tuple[float, ...] = MS_SSIM_WEIGHTS) -> float:
+def ms_ssim(image_true: ArrayLike, image_test: ArrayLike, *, data_range: float | None = None,
+            channel_axis: int | None = None, weights: tuple[float, ...] = MS_SSIM_WEIGHTS) -> float:
     """Multi-scale SSIM (Wang et al. 2003): Π_j cs_j^w_j over scales 1..M−1, times SSIM_M^w_M.
 
     Each scale halves the image by averaging 2 x 2 blocks (an odd side repeats its last row or
@@ -112,7 +114,7 @@ def _covered(shape: tuple[int, ...]) -> tuple[slice, ...]:
     return tuple(slice(pad, size - pad) for size in shape)
 
 
-def _check_weights(weights) -> np.ndarray:
+def _check_weights(weights: ArrayLike) -> np.ndarray:
     values = np.asarray(weights, dtype=np.float64)
     if values.ndim != 1 or values.size == 0 or not np.all(values >= 0):
         raise ParameterError(f"weights must be a non-empty sequence of non-negative numbers, got {weights!r}")
@@ -147,7 +149,7 @@ def _window_mean(values: np.ndarray) -> np.ndarray:
     return ndimage.gaussian_filter(values, sigma=SSIM_SIGMA, truncate=SSIM_TRUNCATE, mode="reflect")
 
 
-def _check_pair(image_true, image_test) -> tuple[np.ndarray, np.ndarray]:
+def _check_pair(image_true: ArrayLike, image_test: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     reference, test = np.asarray(image_true), np.asarray(image_test)
     if reference.shape != test.shape:
         raise ParameterError(f"the images differ in shape: {reference.shape} vs {test.shape}",

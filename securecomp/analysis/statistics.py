@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import gammaln
 from scipy.stats import chi2, norm
 
@@ -27,7 +28,7 @@ LOCAL_BLOCKS = 30                   # Wu et al. 2013: k = 30 blocks of T_B = 193
 LOCAL_BLOCK_SHAPE = (44, 44)
 
 
-def entropy(image, *, levels: int = 256) -> float:
+def entropy(image: ArrayLike, *, levels: int = 256) -> float:
     """Shannon entropy in bits of the histogram of all samples (8 bits at most for 256 levels)."""
     counts = _histogram(image, levels)
     return _entropy_of_counts(counts[None, :])[0]
@@ -58,9 +59,9 @@ class LocalEntropyTest:
         return {**asdict(self), "passed": self.passed}
 
 
-def local_entropy(image, *, blocks: int = LOCAL_BLOCKS, block_shape: tuple[int, int] = LOCAL_BLOCK_SHAPE,
+def local_entropy(image: ArrayLike, *, blocks: int = LOCAL_BLOCKS, block_shape: tuple[int, int] = LOCAL_BLOCK_SHAPE,
                   channel_axis: int | None = None, alpha: float = 0.05, levels: int = 256,
-                  seed=None) -> LocalEntropyTest:
+                  seed: int | np.random.Generator | None = None) -> LocalEntropyTest:
     """Local Shannon entropy (Wu, Zhou, Noonan, Agaian & Chen 2013) with its two-sided test.
 
     ``blocks`` blocks of ``block_shape`` are drawn at random, without overlap, from the grid of
@@ -94,8 +95,9 @@ def local_entropy_interval(*, blocks: int = LOCAL_BLOCKS, block_pixels: int = 19
     return float(mean - half_width), float(mean + half_width)
 
 
-def adjacent_pairs(image, *, direction: str = "horizontal", pairs: int | None = None,
-                   channel_axis: int | None = None, seed=None) -> tuple[np.ndarray, np.ndarray]:
+def adjacent_pairs(image: ArrayLike, *, direction: str = "horizontal", pairs: int | None = None,
+                   channel_axis: int | None = None,
+                   seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Values of neighbouring samples (x, y) in ``direction``: all pairs, or ``pairs`` drawn at random."""
     if direction not in DIRECTIONS:
         raise ParameterError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
@@ -112,8 +114,8 @@ def adjacent_pairs(image, *, direction: str = "horizontal", pairs: int | None = 
     return first[chosen], second[chosen]
 
 
-def adjacent_correlation(image, *, direction: str = "horizontal", pairs: int | None = None,
-                         channel_axis: int | None = None, seed=None) -> float:
+def adjacent_correlation(image: ArrayLike, *, direction: str = "horizontal", pairs: int | None = None,
+                         channel_axis: int | None = None, seed: int | np.random.Generator | None = None) -> float:
     """Pearson correlation of neighbouring samples; ideal ciphers give |r| < correlation_critical_value."""
     first, second = adjacent_pairs(image, direction=direction, pairs=pairs, channel_axis=channel_axis, seed=seed)
     x, y = first.astype(np.float64), second.astype(np.float64)
@@ -146,7 +148,7 @@ class HistogramTest:
         return {**asdict(self), "passed": self.passed}
 
 
-def histogram_chi2(image, *, alpha: float = 0.05, levels: int = 256) -> HistogramTest:
+def histogram_chi2(image: ArrayLike, *, alpha: float = 0.05, levels: int = 256) -> HistogramTest:
     """χ² = Σ (observed − expected)² / expected over ``levels`` bins (critical 293.25 for 8 bits, α = 0.05)."""
     _check_alpha(alpha)
     counts = _histogram(image, levels).astype(np.float64)
@@ -157,7 +159,7 @@ def histogram_chi2(image, *, alpha: float = 0.05, levels: int = 256) -> Histogra
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _histogram(image, levels: int) -> np.ndarray:
+def _histogram(image: ArrayLike, levels: int) -> np.ndarray:
     values = np.asarray(image)
     if values.size == 0 or not np.issubdtype(values.dtype, np.integer):
         raise ParameterError(f"need a non-empty integer image, got dtype {values.dtype} and shape {values.shape}")
@@ -179,7 +181,7 @@ def _entropy_of_counts(counts: np.ndarray) -> np.ndarray:
     return -terms.sum(axis=1)
 
 
-def _channel_planes(image, channel_axis: int | None) -> np.ndarray:
+def _channel_planes(image: ArrayLike, channel_axis: int | None) -> np.ndarray:
     """The image as a stack of 2-D planes, shape (channels, H, W)."""
     values = np.asarray(image)
     if channel_axis is None:
