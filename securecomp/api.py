@@ -46,36 +46,29 @@ def encrypt(image: Any, *, key: bytes | None = None, password: str | bytes | Non
     extra = metadata.pack(metadata.of_image(picture, keep_metadata=keep_metadata))
     codec_id, level = resolve_codec(picture, codec, quality)
     nonce = os.urandom(NONCE_SIZE)
+    kdf: KdfParams | None = None
+    stanzas: tuple[Stanza, ...] = ()
     if isinstance(chosen, Recipients):      # a fresh file key, wrapped to every recipient
-        file_key = generate_key()
-        seal = dict(key=file_key, password=None, kdf=None, stanzas=wrap(file_key, chosen.recipients))
+        master = generate_key()
+        stanzas = wrap(master, chosen.recipients)
     elif isinstance(chosen, Password):
-        seal = dict(key=None, password=chosen.value, kdf=KdfParams.fresh())
+        kdf = KdfParams.fresh()
+        master = password_key(chosen.value, kdf)
     else:
         assert isinstance(chosen, Key)      # secret_from gives encrypt no Identity
-        seal = dict(key=chosen.value, password=None, kdf=None)
-    encode = lambda q: encode_image(picture, codec_id, q, effort)  # noqa: E731
+        master = chosen.value
+
+    def sealed(q: float) -> bytes:
+        info, body = encode_image(picture, codec_id, q, effort)
+        return _seal_master(info, body, suite=cipher, nonce=nonce, master=master, kdf=kdf, stanzas=stanzas,
+                            metadata_block=extra)
+
     if max_bytes is None:
-        info, body = encode(level)
-    else:
-        from .codec.budget import fit
-
-        size = lambda coded: _container_size(coded[0], coded[1], extra, cipher, nonce, **seal)  # noqa: E731
-        _, (info, body) = fit(encode, size, max_bytes, lossless=_lossless(codec_id))
-    return _seal(info, body, suite=cipher, nonce=nonce, metadata_block=extra, **seal)
-
-
-def _lossless(codec_id: str) -> bool:
+        return sealed(level)
+    from .codec.budget import fit
     from .codec.registry import get_codec
 
-    return get_codec(codec_id).lossless
-
-
-def _container_size(info: ImageInfo, body: bytes, extra: bytes, suite: str, nonce: bytes, *, kdf: KdfParams | None,
-                    stanzas: tuple[Stanza, ...] = (), **_: Any) -> int:
-    header = Header(suite=suite, nonce=nonce, info=info, payload_size=len(extra) + len(body), kdf=kdf,
-                    stanzas=tuple(stanzas), metadata_size=len(extra))
-    return len(header.pack()) + container.HEADER_MAC_SIZE + header.sealed_size
+    return fit(sealed, len, max_bytes, lossless=get_codec(codec_id).lossless)[1]
 
 
 def decrypt(blob: bytes, *, key: bytes | None = None, password: str | bytes | None = None,
@@ -127,11 +120,21 @@ def _seal(info: ImageInfo, body: bytes, *, suite: str, key: bytes | None, passwo
           nonce: bytes, kdf: KdfParams | None, stanzas: tuple[Stanza, ...] = (), metadata_block: bytes = b"") -> bytes:
     """The deterministic core of :func:`encrypt`; test vectors inject ``nonce``, ``kdf`` and
     ``stanzas`` here (with ``stanzas``, ``key`` is the file key they wrap)."""
+    if stanzas or password is None:
+        master = check_key(key)
+    else:
+        assert kdf is not None, "a password needs KDF parameters"
+        master = password_key(password, kdf)
+    return _seal_master(info, body, suite=suite, nonce=nonce, master=master, kdf=kdf, stanzas=tuple(stanzas),
+                        metadata_block=metadata_block)
+
+
+def _seal_master(info: ImageInfo, body: bytes, *, suite: str, nonce: bytes, master: bytes, kdf: KdfParams | None,
+                 stanzas: tuple[Stanza, ...], metadata_block: bytes) -> bytes:
+    """Header, header MAC and sealed payload (metadata block + body) under ``master``."""
     header = Header(suite=suite, nonce=nonce, info=info, payload_size=len(metadata_block) + len(body), kdf=kdf,
-                    stanzas=tuple(stanzas), metadata_size=len(metadata_block))
+                    stanzas=stanzas, metadata_size=len(metadata_block))
     unsigned = header.pack()
-    master = check_key(key) if stanzas else _master_key(header, secret_from(key=key, password=password),
-                                                        allow_weak_kdf=True)
     keys = subkeys(master, nonce, version=header.version, suite=suite, key_type=header.key_type)
     header_bytes = unsigned + hmac.new(keys.header, unsigned, hashlib.sha256).digest()
     return header_bytes + seal_payload(suite, keys, nonce, header_bytes, metadata_block + body)

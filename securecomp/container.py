@@ -1,11 +1,11 @@
-"""Container v2 (written) and v1 (read): serialize and parse only (docs/format.md is the normative spec).
+"""Container v2 (written) and v1 (read): serialize and parse only (docs/format.md is the spec).
 
 Version 2 ends its header with a 32-byte HMAC-SHA256 under a subkey of the master (or file) key,
 checked before any payload is opened: a container authenticates under one key only (key
 commitment). Its payload is an optional metadata block (ICC profile, EXIF, XMP) and the codec body,
-both encrypted; its descriptor carries a real quality. Parsing is strict: unknown versions, codes or flags, non-canonical fields, sizes over the limits,
-truncation and trailing bytes all raise :class:`FormatError`, and every size is checked before
-anything is allocated for it.
+both encrypted; its descriptor carries a real quality. Parsing is strict: unknown versions, codes or
+flags, non-canonical fields, sizes over the limits, truncation and trailing bytes all raise
+:class:`FormatError`, and every size is checked before anything is allocated for it.
 """
 
 from __future__ import annotations

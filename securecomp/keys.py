@@ -26,7 +26,8 @@ from ._atomic import atomic_write
 from .errors import DecryptionError, FormatError, KeyFileError, ParameterError
 from .hazmat import aead, chaos
 
-__all__ = ["generate_key", "KEY_SIZE", "NONCE_SIZE", "KdfParams", "password_key", "check_kdf_cost", "DEFAULT_MAX_KDF", "Subkeys", "subkeys",
+__all__ = ["generate_key", "KEY_SIZE", "NONCE_SIZE", "KdfParams", "password_key", "check_kdf_cost",
+           "DEFAULT_MAX_KDF", "Subkeys", "subkeys",
            "format_key", "parse_key", "write_key_file", "read_key_file", "encode_secret_line",
            "decode_secret_line", "read_secret_file", "readable_by_others"]
 
@@ -93,14 +94,15 @@ def check_kdf_cost(params: KdfParams, *, max_kdf: KdfParams | None = None, allow
     reader's time and memory) or below the writer's defaults (cheap keys make a container that
     authenticates under many candidate passwords cheap to build), unless ``allow_weak``."""
     limit = DEFAULT_MAX_KDF if max_kdf is None else max_kdf
-    if params.memory_kib > limit.memory_kib or params.memory_kib * params.iterations > limit.memory_kib * limit.iterations:
+    work, allowed = params.memory_kib * params.iterations, limit.memory_kib * limit.iterations
+    if params.memory_kib > limit.memory_kib or work > allowed:
         raise DecryptionError(f"the container asks for Argon2id with {params.memory_kib} KiB × {params.iterations} "
                               f"passes, more than this reader allows ({limit.memory_kib} KiB × {limit.iterations})",
                               hint="if you trust the sender, raise max_kdf (decrypt(..., max_kdf=KdfParams(...)))")
     if not allow_weak and (params.memory_kib < MIN_KDF.memory_kib or params.iterations < MIN_KDF.iterations):
-        raise DecryptionError(f"the container's Argon2id cost ({params.memory_kib} KiB × {params.iterations} passes) "
-                              f"is below securecomp's own ({MIN_KDF.memory_kib} KiB × {MIN_KDF.iterations})",
-                              hint="securecomp never writes such a file; if you made it yourself, pass allow_weak_kdf=True")
+        raise DecryptionError(f"the container's Argon2id cost ({params.memory_kib} KiB × {params.iterations} "
+                              f"passes) is below securecomp's own ({MIN_KDF.memory_kib} KiB × {MIN_KDF.iterations})",
+                              hint="securecomp never writes such a file; if you made it, pass allow_weak_kdf=True")
 
 
 def password_key(password: str | bytes, params: KdfParams, *, nfc: bool = True) -> bytes:

@@ -17,7 +17,7 @@ from securecomp.api import _seal
 from securecomp.container import Header
 from securecomp.errors import DecryptionError
 from securecomp.keys import KdfParams
-from securecomp.recipients import Identity, _wrap_to, generate_identity
+from securecomp.recipients import _wrap_to, generate_identity
 
 PICTURE = Image.fromarray(np.random.default_rng(0).integers(0, 256, (24, 32, 3), np.uint8))
 WEAK = KdfParams(memory_kib=256, iterations=1, lanes=1, salt=bytes(16))

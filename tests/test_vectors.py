@@ -15,7 +15,8 @@ from securecomp.keys import KdfParams
 VECTORS = Path(__file__).parent / "vectors"
 CHAOS = json.loads((VECTORS / "chaos.json").read_text())
 CONTAINERS = json.loads((VECTORS / "container.json").read_text())
-LEGACY = json.loads((VECTORS / "container-v1.json").read_text()) + json.loads((VECTORS / "recipients-v1.json").read_text())
+LEGACY = [*json.loads((VECTORS / "container-v1.json").read_text()),
+          *json.loads((VECTORS / "recipients-v1.json").read_text())]
 
 
 @pytest.mark.parametrize("vector", CHAOS, ids=lambda v: f"{len(v['plaintext']) // 2}B")
@@ -50,7 +51,11 @@ def test_container_vectors_reseal_identically_and_decrypt(vector):
     assert image.info["icc_profile"] == bytes.fromhex(vector["metadata_block"])[5:]
 
 
-@pytest.mark.parametrize("vector", LEGACY, ids=lambda v: f"{v['suite']}-{'key' if 'key' in v else 'password' if 'password' in v else 'recipients'}")
+def _kind(vector: dict) -> str:
+    return "key" if "key" in vector else "password" if "password" in vector else "recipients"
+
+
+@pytest.mark.parametrize("vector", LEGACY, ids=lambda v: f"{v['suite']}-{_kind(v)}")
 def test_format_1_containers_open_only_when_asked_and_then_with_a_warning(vector):
     from securecomp.errors import LegacyFormatWarning
     from securecomp.recipients import parse_identity
