@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,10 +18,11 @@ import numpy as np
 
 from .. import container
 from ..api import decrypt, encrypt
+from ..errors import LegacyFormatWarning, UsageError
 from ..keys import format_key, generate_key, write_key_file
 from ..recipients import format_identity, generate_identity, write_identity_file
 from .io import check_output, encode_image, image_format, image_input, is_stdio, read_input, read_secret, write_output
-from .options import codec_options, force_option, output_option, secret_options
+from .options import codec_options, encoding_options, force_option, output_option, secret_options
 
 if TYPE_CHECKING:
     from .options import Subparsers
@@ -53,7 +55,7 @@ def _add_keygen(commands: Subparsers) -> None:
 
 def _add_encrypt(commands: Subparsers) -> None:
     parents = [output_option("OUT", "container file; `-` or absent: stdout"), secret_options(encrypting=True),
-               codec_options(), force_option("OUT")]
+               codec_options(), encoding_options(), force_option("OUT")]
     command = commands.add_parser("encrypt", help="compress and encrypt an image", description=PASSWORD_NOTE,
                                   parents=parents)
     command.add_argument("input", nargs="?", metavar="INPUT", help="image file; `-` or absent: stdin")
@@ -66,6 +68,8 @@ def _add_decrypt(commands: Subparsers) -> None:
                                   description=PASSWORD_NOTE,
                                   parents=[output, secret_options(encrypting=False), force_option("OUT")])
     command.add_argument("input", nargs="?", metavar="INPUT", help="container file; `-` or absent: stdin")
+    command.add_argument("--allow-legacy", action="store_true",
+                         help="also open format-1 containers (made before 0.2; not key-committing)")
     command.set_defaults(run=run_decrypt)
 
 
@@ -113,7 +117,10 @@ def run_encrypt(args: argparse.Namespace) -> int:
     image = image_input(args.input)
     secret = read_secret(args.key_file, args.password_file, confirm=True, recipients=args.recipient,
                          recipients_file=args.recipients_file)
-    blob = encrypt(image, quality=args.quality, codec=args.codec, cipher=args.cipher, secret=secret)
+    if args.max_size is not None and args.quality is not None:
+        raise UsageError("--max-size picks the quality itself; leave out --quality")
+    blob = encrypt(image, quality=args.quality, codec=args.codec, cipher=args.cipher, secret=secret,
+                   effort=args.effort, max_bytes=args.max_size, keep_metadata=args.keep_metadata)
     write_output(args.output, blob, force=args.force)
     return 0
 
@@ -123,7 +130,11 @@ def run_decrypt(args: argparse.Namespace) -> int:
     file_format = image_format(args.output)
     blob = read_input(args.input)
     secret = read_secret(args.key_file, args.password_file, confirm=False, identity_file=args.identity)
-    image = decrypt(blob, secret=secret)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LegacyFormatWarning)
+        image = decrypt(blob, secret=secret, allow_legacy=args.allow_legacy)
+    for warning in caught:
+        print(f"note: {warning.message}", file=sys.stderr)
     write_output(args.output, encode_image(image, file_format), force=args.force)
     return 0
 

@@ -115,7 +115,8 @@ def encode_image(image: Image.Image, file_format: str) -> bytes:
     buffer = io.BytesIO()
     try:
         with pillow_errors(UnsupportedImageError, f"cannot save the {image.mode} image as {file_format}"):
-            image.save(buffer, format=file_format)
+            carried = {k: image.info[k] for k in ("icc_profile", "exif") if image.info.get(k)}
+            image.save(buffer, format=file_format, **carried)
     except UnsupportedImageError as exc:
         exc.hint = "use a .png output: it holds L, RGB, RGBA and 16-bit images exactly"
         raise

@@ -19,8 +19,8 @@ from ..suites import DEFAULT_SUITE, SUITES
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[Any]        # what add_subparsers() returns
 
-__all__ = ["integer", "quality", "positive", "at_least", "fraction_below_half", "secret_options", "codec_options",
-           "output_option", "force_option"]
+__all__ = ["integer", "quality", "byte_size", "positive", "at_least", "fraction_below_half", "secret_options",
+           "codec_options", "encoding_options", "output_option", "force_option"]
 
 SUITE_CHOICES = tuple(SUITES)
 
@@ -36,7 +36,26 @@ def integer(smallest: int, largest: int | None = None, *, message: str) -> Calla
     return parse
 
 
-quality = integer(1, MAX_QUALITY, message=f"quality must be an integer from 1 to {MAX_QUALITY}, not {{text!r}}")
+def quality(text: str) -> float:
+    """A quality level: a number from 1 to 8 (hundredths are kept)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 1 <= value <= MAX_QUALITY:
+        raise argparse.ArgumentTypeError(f"quality must be a number from 1 to {MAX_QUALITY}, not {text!r}")
+    return value
+
+
+def byte_size(text: str) -> int:
+    """A size in bytes: 40000, 40k, 40kB, 40KiB."""
+    from ..codec.budget import parse_size
+    from ..errors import ParameterError
+
+    try:
+        return parse_size(text)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (e.g. 40000, 40k or 40KiB)") from None
 positive = integer(1, message="expected a positive integer, not {text!r}")
 
 
@@ -81,9 +100,24 @@ def codec_options() -> argparse.ArgumentParser:
     parser = _parent()
     parser.add_argument("--codec", metavar="ID", help=f"image codec: {_codec_list()}")
     parser.add_argument("--quality", type=quality, metavar="1..8",
-                        help=f"quality level of lossy codecs, 8 is best (default: {DEFAULT_QUALITY})")
+                        help=f"quality level of lossy codecs, 8 is best; 3.5 lies between 3 and 4 "
+                        f"(default: {DEFAULT_QUALITY})")
     parser.add_argument("--cipher", choices=SUITE_CHOICES, default=DEFAULT_SUITE,
                         help=f"cipher suite (default: {DEFAULT_SUITE})")
+    return parser
+
+
+def encoding_options() -> argparse.ArgumentParser:
+    """--effort, --max-size and --keep-metadata of encrypt."""
+    parser = _parent()
+    parser.add_argument("--effort", choices=("default", "max"), default="default",
+                        help="max: optimise the learned codec's latents for this image (fewer bits, ~1 min per "
+                        "megapixel; the same decoder)")
+    parser.add_argument("--max-size", type=byte_size, metavar="SIZE",
+                        help="the highest quality whose container fits in SIZE bytes (40000, 40k, 40KiB); "
+                        "instead of --quality")
+    parser.add_argument("--keep-metadata", action="store_true",
+                        help="also carry EXIF and XMP (camera, time, GPS); the ICC profile is always carried")
     return parser
 
 
