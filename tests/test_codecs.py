@@ -89,6 +89,21 @@ def test_registered_codec_round_trips_through_encode_and_decode(monkeypatch):
     assert "raw-test" in codecs_for_mode("L") and "raw-test" not in codecs_for_mode("RGB")
 
 
+def test_a_failing_codec_loader_leaves_no_half_registry_and_fails_again(monkeypatch):
+    monkeypatch.setattr(registry, "_REGISTRY", {})
+    monkeypatch.setattr(registry, "_loaders", [])
+
+    def broken_loader():
+        register(RawCodec())
+        raise OSError("manifest unreadable")
+
+    registry.on_first_use(broken_loader)
+    for _ in range(2):
+        with pytest.raises(OSError, match="manifest unreadable"):
+            codec_ids()
+        assert registry._REGISTRY == {}
+
+
 @pytest.mark.parametrize(
     "codec", [RawCodec(id="png"), RawCodec(id="Bad Id"), RawCodec(model="x" * 65), object()],
     ids=["taken-id", "invalid-id", "model-id-too-long", "not-a-codec"],

@@ -19,6 +19,7 @@ __all__ = ["register", "get_codec", "codec_ids", "codecs_for_mode", "on_first_us
 
 _REGISTRY: dict[str, Codec] = {}
 _loaders: list[Callable[[], None]] = []
+_loading = False
 
 
 def on_first_use(loader: Callable[[], None]) -> None:
@@ -27,8 +28,24 @@ def on_first_use(loader: Callable[[], None]) -> None:
 
 
 def _load() -> None:
-    while _loaders:
-        _loaders.pop(0)()
+    """Run the pending loaders once each. A loader that fails leaves the registry as it was and
+    stays pending, so every later lookup raises its error again instead of missing codecs."""
+    global _loading
+    if _loading:                        # a loader's own register() calls
+        return
+    _loading = True
+    try:
+        while _loaders:
+            before = dict(_REGISTRY)
+            try:
+                _loaders[0]()
+            except BaseException:
+                _REGISTRY.clear()
+                _REGISTRY.update(before)
+                raise
+            _loaders.pop(0)
+    finally:
+        _loading = False
 
 
 def register(codec: Codec) -> None:
