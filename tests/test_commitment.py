@@ -137,3 +137,44 @@ def test_encrypt_carries_a_real_quality_and_fits_a_byte_budget():
     assert securecomp.decrypt(fitted, key=key).size == big.size
     with pytest.raises(securecomp.errors.ParameterError, match="bytes"):
         securecomp.encrypt(big, key=key, codec="jpeg", max_bytes=200)
+
+
+@pytest.mark.parametrize("cipher", ["aes", "chaos+aes"])
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_payload_that_authenticates_under_two_file_keys_is_refused(cipher, version):
+    """The invisible-salamanders container: stanzas wrap file key 1 to A and file key 2 to B, and
+    the payload passes AES-GCM under both. Format 2: the header MAC holds for one key only, so B is
+    refused before the payload is opened. Format 1: refused for both unless allow_legacy."""
+    from salamander import two_key_ciphertext
+
+    from securecomp.hazmat import aead
+    from securecomp.keys import subkeys
+
+    info, _ = _png_body()
+    a, b = generate_identity(), generate_identity()
+    file_keys, nonce = (bytes([7]) * 32, bytes([9]) * 32), bytes(range(16))
+    stanzas = (_wrap_to(file_keys[0], a.recipient, generate_identity()._private),
+               _wrap_to(file_keys[1], b.recipient, generate_identity()._private))
+    header = Header(suite=cipher, nonce=nonce, info=info, payload_size=64, stanzas=stanzas, version=version)
+    keys = [subkeys(k, nonce, version=version, suite=cipher, key_type=header.key_type) for k in file_keys]
+    header_bytes = header.pack()
+    if version == 2:
+        import hashlib
+        import hmac
+
+        header_bytes += hmac.new(keys[0].header, header_bytes, hashlib.sha256).digest()
+    gcm_nonces = tuple(k.aes_prefix + bytes([0, 0, 0, 0, 1]) for k in keys)
+    sealed = two_key_ciphertext((keys[0].aes, keys[1].aes), gcm_nonces, header_bytes)
+    for k in keys:                              # the attack payload is real: GCM accepts it under both
+        aead.open_(k.aes, k.aes_prefix, sealed, header_bytes, 64)
+    blob = header_bytes + sealed
+    if version == 1:
+        for identity in (a, b):
+            with pytest.raises(DecryptionError, match="version 1"):
+                securecomp.decrypt(blob, identity=identity)
+    else:
+        with pytest.raises(DecryptionError, match="authentication failed"):
+            securecomp.decrypt(blob, identity=b)
+        with pytest.raises(securecomp.errors.SecurecompError) as opened:    # A's key: junk, not an image
+            securecomp.decrypt(blob, identity=a)
+        assert not isinstance(opened.value, DecryptionError)
