@@ -36,10 +36,13 @@ vectors: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
-# The CPU training recipe of the shipped weights (docs/codec.md): two base runs, then fine-tunes.
+# The CPU training recipe of the continuous-rate learned codec (docs/codec.md): one stage per
+# session, in the background (`make train-cpu STAGE=s7c &`); the per-quality models' recipe is
+# scripts/train_cpu_v1.sh.
 DATA ?= ../shared/datasets
+STAGE ?= s7c
 train-cpu: $(STAMP)
-	scripts/train_cpu.sh
+	DATA=$(DATA) scripts/train_cpu.sh $(STAGE)
 
 model-card: $(STAMP)
 	$(BIN)/python benchmarks/model_card.py
