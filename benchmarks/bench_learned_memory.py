@@ -37,19 +37,20 @@ def synthetic(width: int, height: int) -> Image.Image:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--megapixels", type=float, default=50)
-    parser.add_argument("--quality", type=int, default=4)
+    parser.add_argument("--quality", type=float, default=4)
+    parser.add_argument("--codec", default="learned", help="learned (default) or mbt2018-mean-gain")
     args = parser.parse_args()
     width = int((args.megapixels * 1e6 * 1.5) ** 0.5)
     height = int(args.megapixels * 1e6 / width)
     image = synthetic(width, height)
     start = time.perf_counter()
-    bits = securecomp.compress(image, codec="learned", quality=args.quality)
+    bits = securecomp.compress(image, codec=args.codec, quality=args.quality)
     middle = time.perf_counter()
     out = securecomp.decompress(bits)
     end = time.perf_counter()
     assert out.size == image.size
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{width}x{height} ({width * height / 1e6:.1f} MP), quality {args.quality}: "
+    print(f"{args.codec}, {width}x{height} ({width * height / 1e6:.1f} MP), quality {args.quality}: "
           f"{8 * len(bits) / (width * height):.3f} bpp, compress {middle - start:.1f} s, "
           f"decompress {end - middle:.1f} s, peak RSS {peak:.0f} MiB")
 
