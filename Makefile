@@ -37,10 +37,10 @@ clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
 # The CPU training recipe of the continuous-rate learned codec (docs/codec.md): one stage per
-# session, in the background (`make train-cpu STAGE=s7c &`); the per-quality models' recipe is
+# session, in the background (`make train-cpu STAGE=s8 &`); the per-quality models' recipe is
 # scripts/train_cpu_v1.sh.
 DATA ?= ../shared/datasets
-STAGE ?= s7c
+STAGE ?= s8
 train-cpu: $(STAMP)
 	DATA=$(DATA) scripts/train_cpu.sh $(STAGE)
 

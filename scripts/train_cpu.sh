@@ -49,6 +49,9 @@ s7b() { v2 v2-s7b runs/v2-s7/checkpoint.pt --lr 2e-4 --steps 100000 --seed 71; }
 #    gain vectors had moved by 0.02 in log in 3,000 steps, so they now learn 10x faster
 #    (train.GAIN_LR_FACTOR); a fresh optimizer and moving average from s7b's weights.
 s7c() { v2 v2-s7c runs/v2-s7b/checkpoint.pt --lr 2e-4 --steps 100000 --seed 72; }
+# 4. Session 8 and on: continue from the committed weights file (its manifest record carries the
+#    training log so far), at the same recipe unless the log says otherwise.
+s8() { v2 v2-s8 "$WEIGHTS/mbt2018-mean-gain.pt" --lr 2e-4 --steps 100000 --seed 80; }
 
 for stage in "$@"; do
     "$stage"

@@ -179,3 +179,20 @@ def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(m
     assert body[0] == SEAMLESS
     decoded = codec.decompress(body, ImageInfo("mbt2018-mean-gain", "RGB", 600, 700, 5, "mbt2018-mean-gain"))
     assert decoded.size == (600, 700) and np.asarray(decoded).std() > 0
+
+
+V2 = zoo.WEIGHTS / "mbt2018-mean-gain.pt"
+
+
+@pytest.mark.skipif(not V2.exists(), reason="the continuous model's weights are not installed")
+def test_the_next_stage_continues_from_the_shipped_continuous_model(images, tmp_path):  # noqa: F811
+    """A session starts from the committed weights file (checkpoints are not kept): it must load
+    as the model it is, gains included, and its record must extend the shipped training log."""
+    assert _train_v2(images, tmp_path / "run", "--steps", "1", "--init", str(V2), "--precision", "bf16") == 0
+    start = _events(tmp_path / "run")[0]
+    assert start["init_shipped"]["file"] == V2.name and start["init_shipped"]["stages"]
+    validation = [e for e in _events(tmp_path / "run") if e["event"] == "val"][0]
+    shipped = torch.load(V2, weights_only=True)
+    model = MeanScaleGainHyperprior(112, 160)
+    model.load_state_dict(shipped)
+    assert validation["step"] == 0 and validation["bpp@1"] < validation["bpp@8"]
