@@ -58,9 +58,9 @@ class Settings:
     recipients (list of scpub1... strings), identity (its ``securecomp-identity-v1:`` line)."""
 
     direction: str
-    secret: dict
+    secret: dict = field(repr=False)          # never in a repr: it holds keys and passwords
     codec: str | None = None
-    quality: int | None = None
+    quality: float | None = None
     cipher: str = DEFAULT_SUITE
 
     def __post_init__(self) -> None:

@@ -72,7 +72,9 @@ def _seal_chaos_hmac(keys: Subkeys, nonce: bytes, header: bytes, body: bytes) ->
 
 
 def _open_chaos_hmac(keys: Subkeys, nonce: bytes, header: bytes, sealed: memoryview, size: int) -> bytes:
-    chaotic, tag = sealed[:size], sealed[size:]
+    """MAC and decrypt one immutable copy: a shared or mapped buffer that changes between the
+    check and the decryption cannot slip unauthenticated bytes through."""
+    chaotic, tag = bytes(sealed[:size]), bytes(sealed[size:])
     expected = hmac.new(keys.mac, header + chaotic, hashlib.sha256).digest()
     if len(tag) != HMAC_SIZE or not hmac.compare_digest(expected, tag):
         raise InvalidTag("HMAC-SHA256 mismatch")

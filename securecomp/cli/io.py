@@ -46,9 +46,13 @@ def read_input(path: str | None) -> bytes:
     return stdin.buffer.read()
 
 
-def _read_file(path: Path) -> bytes:
+def _read_file(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes, or its first ``limit`` bytes without reading the rest (/dev/zero ends)."""
     _check_readable(path)
-    return path.read_bytes()
+    if limit is None:
+        return path.read_bytes()
+    with path.open("rb") as handle:
+        return handle.read(limit)
 
 
 def image_input(path: str | None) -> str | Image.Image:
@@ -179,7 +183,7 @@ def read_recipients_file(path: str | None) -> list[str]:
 
 def read_password_file(path: Path) -> bytes:
     """The first line of ``path``, without its line ending; an empty password is refused."""
-    data = _read_file(path)[:MAX_PASSWORD_FILE]
+    data = _read_file(path, MAX_PASSWORD_FILE)
     line = data.split(b"\n", 1)[0].removesuffix(b"\r")
     if not line:
         raise ParameterError(f"the password file {path} starts with an empty line",
