@@ -5,16 +5,18 @@ Each image travels as one frame (docs/format.md §8)::
     "SCFRAME" | version 0x01 | length (u64, big-endian) | container (length bytes)
 
 The receiver checks the magic, the version and the length against its own limit (``max_size``,
-default 256 MiB) before it reads the body, and reads the body as it arrives, so a hostile peer
-cannot make it allocate more than ``max_size``. Anything wrong with the framing raises
-:class:`~securecomp.errors.TransportError`; a well-framed but bad container raises ``FormatError``
-or ``DecryptionError`` from :func:`securecomp.decrypt`. ``receive_*`` return ``None`` when the peer
+default 64 MiB) before it reads the body, and reads the body as it arrives, so a hostile peer
+cannot make it allocate more than ``max_size``. A peer that sends nothing for ``idle_timeout``
+seconds (default 60) while a frame is due, or takes longer than ``deadline`` seconds (default
+600) for one frame once its header has begun, is dropped with TransportError; None turns either
+off. Anything wrong with the framing raises :class:`~securecomp.errors.TransportError`; a
+well-framed but bad container raises ``FormatError`` or ``DecryptionError`` from
+:func:`securecomp.decrypt`. ``receive_*`` return ``None`` when the peer
 closed the stream cleanly between frames.
 
 Each container is authenticated on its own; frames do not protect the order or number of images,
 and with ``recipients=`` anyone who knows the recipient strings can send a valid image. Use TLS or
-an SSH tunnel when the channel itself must be authenticated. Set a timeout (``sock.settimeout`` or
-``asyncio.wait_for``) against peers that stall.
+an SSH tunnel when the channel itself must be authenticated.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+import time
 from typing import Any
 
 from PIL import Image
@@ -31,14 +34,42 @@ from .errors import ParameterError, TransportError
 from .recipients import Identity
 from .secret import Secret, secret_from
 
-__all__ = ["DEFAULT_MAX_SIZE", "send_frame", "receive_frame", "send_image", "receive_image",
-           "send_frame_sock", "receive_frame_sock", "send_image_sock", "receive_image_sock"]
+__all__ = ["DEFAULT_MAX_SIZE", "DEFAULT_IDLE_TIMEOUT", "DEFAULT_DEADLINE", "send_frame", "receive_frame",
+           "send_image", "receive_image", "send_frame_sock", "receive_frame_sock", "send_image_sock",
+           "receive_image_sock"]
 
 MAGIC = b"SCFRAME"
 VERSION = 1
 HEADER_SIZE = len(MAGIC) + 1 + 8
-DEFAULT_MAX_SIZE = 256 << 20        # 256 MiB
+DEFAULT_MAX_SIZE = 64 << 20         # 64 MiB: a 50-megapixel photo's container is far below it
+DEFAULT_IDLE_TIMEOUT = 60.0         # seconds without a byte while a frame is due
+DEFAULT_DEADLINE = 600.0            # seconds for one frame, from its first byte
 _CHUNK = 1 << 20
+
+
+class _Clock:
+    """The time a read may wait: the idle timeout, cut to what is left of the frame's deadline."""
+
+    def __init__(self, idle_timeout: float | None, deadline: float | None) -> None:
+        self.idle, self.deadline = idle_timeout, deadline
+        self.end: float | None = None
+
+    def start(self) -> None:
+        if self.deadline is not None and self.end is None:
+            self.end = time.monotonic() + self.deadline
+
+    def wait(self) -> float | None:
+        left = None if self.end is None else max(self.end - time.monotonic(), 0.0)
+        if self.idle is None:
+            return left
+        return self.idle if left is None else min(self.idle, left)
+
+    def error(self, what: str) -> TransportError:
+        if self.end is not None and time.monotonic() >= self.end:
+            return TransportError(f"the frame did not arrive within its deadline of {self.deadline:g} s ({what})",
+                                  hint="a peer that stalls is dropped; raise deadline= for very slow links")
+        return TransportError(f"the peer sent nothing for {self.idle:g} s ({what})",
+                              hint="a peer that stalls is dropped; raise idle_timeout= if it is just slow")
 
 
 def frame_header(length: int) -> bytes:
@@ -80,25 +111,31 @@ async def send_frame(writer: asyncio.StreamWriter, data: bytes) -> None:
         raise TransportError(f"connection lost while sending: {exc}") from None
 
 
-async def receive_frame(reader: asyncio.StreamReader, *, max_size: int = DEFAULT_MAX_SIZE) -> bytes | None:
+async def receive_frame(reader: asyncio.StreamReader, *, max_size: int = DEFAULT_MAX_SIZE,
+                        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+                        deadline: float | None = DEFAULT_DEADLINE) -> bytes | None:
     """The body of the next frame, or None if the stream ended cleanly before it."""
     _check_max_size(max_size)
-    header = await _read_async(reader, HEADER_SIZE, "frame header")
+    clock = _Clock(idle_timeout, deadline)
+    header = await _read_async(reader, HEADER_SIZE, "frame header", clock)
     if header is None:
         return None
     remaining = parse_frame_header(header, max_size)
     body = bytearray()
     while remaining:
-        chunk = await _read_async(reader, min(_CHUNK, remaining), "frame body", partial=len(body))
+        chunk = await _read_async(reader, min(_CHUNK, remaining), "frame body", clock, partial=len(body))
         assert chunk is not None                # only a clean end before a frame header gives None
         body += chunk
         remaining -= len(chunk)
     return bytes(body)
 
 
-async def _read_async(reader: asyncio.StreamReader, n: int, what: str, *, partial: int = 0) -> bytes | None:
+async def _read_async(reader: asyncio.StreamReader, n: int, what: str, clock: _Clock, *,
+                      partial: int = 0) -> bytes | None:
     try:
-        return await reader.readexactly(n)
+        data = await asyncio.wait_for(reader.readexactly(n), clock.wait())
+    except TimeoutError:
+        raise clock.error(what) from None
     except asyncio.IncompleteReadError as exc:
         if not exc.partial and what == "frame header":
             return None
@@ -106,6 +143,8 @@ async def _read_async(reader: asyncio.StreamReader, n: int, what: str, *, partia
                              f"(after {partial + len(exc.partial)} bytes)") from None
     except (ConnectionError, OSError) as exc:
         raise TransportError(f"connection lost while receiving the {what}: {exc}") from None
+    clock.start()
+    return data
 
 
 async def send_image(writer: asyncio.StreamWriter, image: Any, **encrypt_options: Any) -> int:
@@ -117,10 +156,12 @@ async def send_image(writer: asyncio.StreamWriter, image: Any, **encrypt_options
 
 async def receive_image(reader: asyncio.StreamReader, *, key: bytes | None = None,
                         password: str | bytes | None = None, identity: Identity | str | None = None,
-                        max_size: int = DEFAULT_MAX_SIZE, secret: Secret | None = None) -> Image.Image | None:
+                        max_size: int = DEFAULT_MAX_SIZE, secret: Secret | None = None,
+                        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+                        deadline: float | None = DEFAULT_DEADLINE) -> Image.Image | None:
     """Receive one frame and decrypt it (in a thread); None if the stream ended cleanly before it."""
     chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
-    blob = await receive_frame(reader, max_size=max_size)
+    blob = await receive_frame(reader, max_size=max_size, idle_timeout=idle_timeout, deadline=deadline)
     if blob is None:
         return None
     return await asyncio.to_thread(decrypt, blob, secret=chosen)
@@ -135,22 +176,33 @@ def send_frame_sock(sock: socket.socket, data: bytes) -> None:
         raise TransportError(f"connection lost while sending: {exc}") from None
 
 
-def receive_frame_sock(sock: socket.socket, *, max_size: int = DEFAULT_MAX_SIZE) -> bytes | None:
-    """The body of the next frame, or None if the peer closed the connection cleanly before it."""
+def receive_frame_sock(sock: socket.socket, *, max_size: int = DEFAULT_MAX_SIZE,
+                       idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+                       deadline: float | None = DEFAULT_DEADLINE) -> bytes | None:
+    """The body of the next frame, or None if the peer closed the connection cleanly before it.
+    The socket's own timeout is restored afterwards."""
     _check_max_size(max_size)
-    header = _recv_exactly(sock, HEADER_SIZE, "frame header")
-    if not header:
-        return None
-    return bytes(_recv_exactly(sock, parse_frame_header(header, max_size), "frame body"))
+    clock, before = _Clock(idle_timeout, deadline), sock.gettimeout()
+    try:
+        header = _recv_exactly(sock, HEADER_SIZE, "frame header", clock)
+        if not header:
+            return None
+        return bytes(_recv_exactly(sock, parse_frame_header(header, max_size), "frame body", clock))
+    finally:
+        sock.settimeout(before)
 
 
-def _recv_exactly(sock: socket.socket, n: int, what: str) -> bytearray:
+def _recv_exactly(sock: socket.socket, n: int, what: str, clock: _Clock) -> bytearray:
     data = bytearray()
     while len(data) < n:
         try:
+            sock.settimeout(clock.wait())
             chunk = sock.recv(min(_CHUNK, n - len(data)))
-        except OSError as exc:           # includes socket.timeout and connection resets
+        except TimeoutError:
+            raise clock.error(what) from None
+        except OSError as exc:           # connection resets
             raise TransportError(f"connection lost while receiving the {what}: {exc}") from None
+        clock.start()
         if not chunk:
             if not data and what == "frame header":
                 return data
@@ -168,8 +220,9 @@ def send_image_sock(sock: socket.socket, image: Any, **encrypt_options: Any) -> 
 
 def receive_image_sock(sock: socket.socket, *, key: bytes | None = None, password: str | bytes | None = None,
                        identity: Identity | str | None = None, max_size: int = DEFAULT_MAX_SIZE,
-                       secret: Secret | None = None) -> Image.Image | None:
+                       secret: Secret | None = None, idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+                       deadline: float | None = DEFAULT_DEADLINE) -> Image.Image | None:
     """Receive one frame and decrypt it; None if the peer closed the connection cleanly before it."""
     chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
-    blob = receive_frame_sock(sock, max_size=max_size)
+    blob = receive_frame_sock(sock, max_size=max_size, idle_timeout=idle_timeout, deadline=deadline)
     return None if blob is None else decrypt(blob, secret=chosen)
