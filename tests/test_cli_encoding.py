@@ -60,3 +60,10 @@ def test_a_format_1_container_needs_allow_legacy(tmp_path, capsys):
                        tmp_path / "k.key", "--allow-legacy")
     assert code == 0 and err.startswith("note: ") and "not key-committing" in err and len(err.splitlines()) == 1
     assert np.asarray(Image.open(tmp_path / "old.png")).tobytes() == bytes.fromhex(vector["pixels"])
+
+
+def test_cipher_chaos_warns_that_confidentiality_rests_on_it_alone(files, capsys):
+    code, _, err = run(capsys, "encrypt", files / "a.png", "-o", files / "a.sc", "--key-file", files / "k.key",
+                       "--codec", "png", "--cipher", "chaos")
+    assert code == 0 and err.startswith("warning: ") and "no public cryptanalysis" in err
+    assert len(err.strip().splitlines()) == 1

@@ -119,6 +119,9 @@ def run_encrypt(args: argparse.Namespace) -> int:
                          recipients_file=args.recipients_file)
     if args.max_size is not None and args.quality is not None:
         raise UsageError("--max-size picks the quality itself; leave out --quality")
+    if args.cipher == "chaos":
+        print("warning: with --cipher chaos, confidentiality rests on the chaotic cipher alone, which has had "
+              "no public cryptanalysis; use chaos+aes (the default) or aes", file=sys.stderr)
     blob = encrypt(image, quality=args.quality, codec=args.codec, cipher=args.cipher, secret=secret,
                    effort=args.effort, max_bytes=args.max_size, keep_metadata=args.keep_metadata)
     write_output(args.output, blob, force=args.force)
