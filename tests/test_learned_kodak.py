@@ -25,3 +25,51 @@ def test_learned_codec_stays_in_its_measured_kodak_range(quality, bpp_range, psn
     bpp, psnr = np.mean([r["bpp"] for r in rows]), np.mean([r["psnr"] for r in rows])
     assert bpp_range[0] <= bpp <= bpp_range[1]
     assert psnr_range[0] <= psnr <= psnr_range[1]
+
+
+# -- the continuous-rate model (issue: learned codec v2) ----------------------------------------
+
+CONTINUOUS = "mbt2018-mean-gain"
+
+
+def _kodak(name: str) -> Image.Image:
+    with Image.open(KODAK / f"{name}.png") as im:
+        return im.convert("RGB")
+
+
+@pytest.mark.parametrize("name", ["kodim04", "kodim19"])
+def test_continuous_quality_rises_without_jumps(name):
+    image = _kodak(name)
+    rows = [measure(image, CONTINUOUS, 1 + 0.5 * i) for i in range(15)]
+    bpp, psnr = [r["bpp"] for r in rows], [r["psnr"] for r in rows]
+    assert all(b > a for a, b in zip(bpp, bpp[1:]))
+    assert all(b > a - 0.05 for a, b in zip(psnr, psnr[1:])) and psnr[-1] > psnr[0] + 6
+    sizes = [measure(image, CONTINUOUS, q)["bytes"] for q in (3, 3.3, 4)]
+    assert sizes[0] < sizes[1] < sizes[2]
+
+
+def test_tile_edges_do_not_show():
+    from securecomp.analysis.seams import max_seam_ratio
+    from securecomp.codec.bitstream import compress, decompress
+
+    image = _kodak("kodim23")
+    big = image.resize((image.width * 2, image.height * 2), Image.BICUBIC)
+    ratio, where = max_seam_ratio(np.asarray(big), np.asarray(decompress(compress(big, codec=CONTINUOUS, quality=4))))
+    assert ratio <= 1.5, where
+
+
+SHORT_OF_6000 = pytest.mark.xfail(strict=True, reason="quality 1 of the continuous model still takes 7.6 kB on "
+                                   "kodim23 (session 7's weights); the issue's 6,000-byte budget needs lower rates")
+
+
+@pytest.mark.parametrize("budget", [pytest.param(6000, marks=SHORT_OF_6000), 15000, 40000])
+def test_max_bytes_fills_most_of_the_budget_on_kodim23(budget):
+    import securecomp
+
+    image = _kodak("kodim23")
+    bits = securecomp.compress(image, codec=CONTINUOUS, max_bytes=budget)
+    blob = securecomp.encrypt(image, key=bytes(32), codec=CONTINUOUS, max_bytes=budget)
+    for output in (bits, blob):
+        assert 0.8 * budget <= len(output) <= budget
+    with pytest.raises(securecomp.errors.SecurecompError, match="bytes"):
+        securecomp.compress(image, codec=CONTINUOUS, max_bytes=200)
