@@ -44,7 +44,7 @@ def test_a_run_logs_training_and_validation_and_saves_a_checkpoint(images, tmp_p
     assert [v["step"] for v in validations] == [2, 4]
     assert all(v["bpp"] > 0 and 0 < v["psnr"] < 60 for v in validations)
     assert events[-1]["event"] == "done"
-    assert torch.load(tmp_path / "run" / "checkpoint.pt")["step"] == 4
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 4
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["out"] == str(tmp_path / "run")
 
 
@@ -54,7 +54,7 @@ def test_a_resumed_run_ends_exactly_where_an_uninterrupted_one_does(images, tmp_
     _train(images, tmp_path / "split", "--steps", "2", "--ema", "0.5", "--lr", "3e-3")
     _train(images, tmp_path / "split", "--steps", "4", "--ema", "0.5", "--lr", "3e-3",
            "--resume", str(tmp_path / "split" / "checkpoint.pt"))
-    whole, split = (torch.load(tmp_path / run / "checkpoint.pt") for run in ("whole", "split"))
+    whole, split = (torch.load(tmp_path / run / "checkpoint.pt", weights_only=True) for run in ("whole", "split"))
     for key in ("model", "ema"):      # equal up to float rounding (a kernel may sum in another order)
         assert all(torch.allclose(value, split[key][name], rtol=0, atol=1e-4) for name, value in whole[key].items())
 
@@ -63,13 +63,13 @@ def test_resume_continues_from_the_saved_step_and_init_starts_a_new_run(images, 
     run = tmp_path / "run"
     _train(images, run, "--steps", "2")
     assert _train(images, run, "--steps", "4", "--resume", str(run / "checkpoint.pt")) == 0
-    assert torch.load(run / "checkpoint.pt")["step"] == 4
+    assert torch.load(run / "checkpoint.pt", weights_only=True)["step"] == 4
     assert [e["event"] for e in _events(run)].count("start") == 2
-    before = torch.load(run / "checkpoint.pt")["model"]
+    before = torch.load(run / "checkpoint.pt", weights_only=True)["model"]
     main(["train", "--data", str(images), "--model", "bandara2020-sae", "--quality", "5", "--steps", "1",
           "--batch-size", "2", "--crop", "64", "--device", "cpu", "--lr", "1e-12",
           "--init", str(run / "checkpoint.pt"), "--out", str(tmp_path / "tuned")])
-    tuned = torch.load(tmp_path / "tuned" / "checkpoint.pt")
+    tuned = torch.load(tmp_path / "tuned" / "checkpoint.pt", weights_only=True)
     assert tuned["step"] == 1
     assert torch.allclose(tuned["model"]["g_a.1.weight"], before["g_a.1.weight"], atol=1e-6)
 
@@ -85,7 +85,7 @@ def test_an_interrupt_keeps_a_checkpoint_of_the_steps_done(images, tmp_path, mon
 
     monkeypatch.setattr(train.Trainer, "train_step", interrupted)
     assert _train(images, tmp_path / "run", "--steps", "10") == 0
-    assert torch.load(tmp_path / "run" / "checkpoint.pt")["step"] == 2
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 2
     events = _events(tmp_path / "run")
     assert "interrupted" in [e["event"] for e in events]
     val = [e for e in events if e["event"] == "val"]
@@ -156,9 +156,9 @@ def test_a_run_can_start_from_shipped_weights_and_its_record_keeps_their_lineage
     assert main(["train", "--data", str(images), "--model", "bandara2020-sae", "--quality", "2", "--steps", "2",
                  "--batch-size", "2", "--crop", "64", "--device", "cpu", "--lr", "1e-12",
                  "--init", str(shipped), "--out", str(run)]) == 0
-    weights = torch.load(shipped)
-    assert torch.allclose(torch.load(run / "checkpoint.pt")["model"]["g_a.1.weight"], weights["g_a.1.weight"].float(),
-                          atol=1e-6)
+    weights = torch.load(shipped, weights_only=True)
+    started = torch.load(run / "checkpoint.pt", weights_only=True)["model"]
+    assert torch.allclose(started["g_a.1.weight"], weights["g_a.1.weight"].float(), atol=1e-6)
 
     spec = importlib.util.spec_from_file_location("export_weights", ROOT / "scripts" / "export_weights.py")
     exporter = importlib.util.module_from_spec(spec)
@@ -179,8 +179,8 @@ def test_a_run_can_start_from_shipped_weights_and_its_record_keeps_their_lineage
     validations = [e for e in _events(tuned) if e["event"] == "val"]
     assert [v["step"] for v in validations] == [0, 2, 4, 6]
     best = min(validations, key=lambda v: v["loss"])
-    assert torch.load(tuned / "best.pt")["step"] == best["step"]
-    assert torch.load(tuned / "checkpoint.pt")["best"] == pytest.approx(best["loss"])
+    assert torch.load(tuned / "best.pt", weights_only=True)["step"] == best["step"]
+    assert torch.load(tuned / "checkpoint.pt", weights_only=True)["best"] == pytest.approx(best["loss"])
     record = exporter.run_record(tuned / "best.pt")
     assert record["init"] == f"{entry['init']} → {entry['run']} → more" and record["val_psnr"] == best["psnr"]
     assert (record["steps"], record["total_steps"]) == (best["step"], entry["total_steps"] + 2 + best["step"])
@@ -200,7 +200,7 @@ def test_with_ema_the_average_is_validated_saved_resumed_and_exported(images, tm
 
     run = tmp_path / "ema"
     assert _train(images, run, "--steps", "4", "--ema", "0.5", "--lr", "3e-3") == 0
-    state = torch.load(run / "checkpoint.pt")
+    state = torch.load(run / "checkpoint.pt", weights_only=True)
     last = [e for e in _events(run) if e["event"] == "val"][-1]
 
     def loss(weights):
@@ -212,9 +212,9 @@ def test_with_ema_the_average_is_validated_saved_resumed_and_exported(images, tm
     assert zoo.weights_of(state) is state["ema"]
     assert loss(state["ema"]) == pytest.approx(last["loss"], rel=1e-5)
     assert loss(state["model"]) != pytest.approx(last["loss"], rel=1e-5)      # the live weights differ
-    assert "ema" in torch.load(run / "best.pt")
+    assert "ema" in torch.load(run / "best.pt", weights_only=True)
 
     assert _train(images, run, "--steps", "4", "--ema", "0.5", "--resume", str(run / "checkpoint.pt")) == 0
-    resumed = torch.load(run / "checkpoint.pt")["ema"]
+    resumed = torch.load(run / "checkpoint.pt", weights_only=True)["ema"]
     assert all(torch.equal(resumed[name], value) for name, value in state["ema"].items())
 
