@@ -12,7 +12,7 @@ from PIL import Image
 
 from . import container, metadata
 from .codec.bitstream import decode_image, encode_image, resolve_codec
-from .codec.info import ImageInfo
+from .codec.info import DEFAULT_MAX_PIXELS, ImageInfo, check_pixels
 from .container import Header, Parsed, Stanza
 from .errors import DecryptionError, LegacyFormatWarning, ParameterError
 from .images import to_image
@@ -74,7 +74,7 @@ def encrypt(image: Any, *, key: bytes | None = None, password: str | bytes | Non
 def decrypt(blob: bytes, *, key: bytes | None = None, password: str | bytes | None = None,
             identity: Identity | str | None = None, secret: Secret | None = None,
             max_kdf: KdfParams | None = None, allow_weak_kdf: bool = False,
-            allow_legacy: bool = False) -> Image.Image:
+            allow_legacy: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """Authenticate and open a container; raises DecryptionError or FormatError, never returns junk.
 
     Give exactly one of ``key``, ``password`` or ``identity`` (an :class:`~securecomp.recipients.Identity`
@@ -84,13 +84,16 @@ def decrypt(blob: bytes, *, key: bytes | None = None, password: str | bytes | No
     The image's ``info`` holds the ICC profile (and EXIF / XMP) the container carried. A version-1
     container is not key-committing (a sender could make one that opens to different images under
     different keys, or test many passwords at once), so it opens only with ``allow_legacy=True``,
-    and then with a LegacyFormatWarning.
+    and then with a LegacyFormatWarning. An image that declares more than ``max_pixels`` pixels
+    (default 89,478,485, Pillow's ``MAX_IMAGE_PIXELS``; at most 2**28) raises DecodeLimitError
+    before any key is derived or any body decoded.
     """
     if not isinstance(blob, (bytes, bytearray, memoryview)):
         raise ParameterError("decrypt() takes the container as bytes")
     chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
     parsed = container.parse(blob)
     header = parsed.header
+    check_pixels(header.info, max_pixels)
     if header.version == 1 and not allow_legacy:
         raise DecryptionError("this container is format version 1, which is not key-committing; securecomp 0.2 "
                               "opens it only when asked", hint="if you trust its sender, pass allow_legacy=True "
@@ -100,7 +103,7 @@ def decrypt(blob: bytes, *, key: bytes | None = None, password: str | bytes | No
     _check_header_mac(parsed, keys)
     payload = open_payload(header.suite, keys, header.nonce, parsed.header_bytes, parsed.sealed, header.payload_size)
     entries = metadata.unpack(payload[: header.metadata_size])
-    image = decode_image(header.info, payload[header.metadata_size :])
+    image = decode_image(header.info, payload[header.metadata_size :], max_pixels=max_pixels)
     if header.version == 1:
         warnings.warn("opened a format-1 container, which is not key-committing; encrypt the image again "
                       "to upgrade it", LegacyFormatWarning, stacklevel=2)

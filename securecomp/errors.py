@@ -11,6 +11,7 @@ __all__ = [
     "SecurecompError",
     "FormatError",
     "KeyFileError",
+    "DecodeLimitError",
     "DecryptionError",
     "ParameterError",
     "UnsupportedImageError",
@@ -46,6 +47,13 @@ class KeyFileError(FormatError):
     """A key file that is missing its header, damaged (checksum mismatch) or of an unknown version."""
 
     default_hint = "create a fresh key with `securecomp keygen -o FILE`, or restore the key file from a backup"
+
+
+class DecodeLimitError(FormatError):
+    """An image that declares more pixels than the reader allows decoding (``max_pixels`` of
+    decompress / decrypt, or Pillow's decompression-bomb limit): refused before its body is decoded."""
+
+    default_hint = "if you trust the input, pass a larger max_pixels= (at most 2**28, the format's limit)"
 
 
 class DecryptionError(SecurecompError):

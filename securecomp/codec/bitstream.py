@@ -17,11 +17,11 @@ from typing import Any, cast
 from PIL import Image
 
 from .. import _wire
-from ..errors import FormatError, ParameterError, UnsupportedImageError
+from ..errors import FormatError, ParameterError, SecurecompError, UnsupportedImageError
 from ..images import to_image
 from .base import Codec
 from .framing import MAGIC, VERSION, VERSIONS, add_checksum, strip_checksum
-from .info import MAX_QUALITY, ImageInfo, round_quality
+from .info import DEFAULT_MAX_PIXELS, MAX_QUALITY, ImageInfo, check_pixels, round_quality
 from .registry import codecs_for_mode, get_codec
 
 __all__ = ["MAGIC", "VERSION", "DEFAULT_CODEC", "DEFAULT_QUALITY", "compress", "decompress",
@@ -56,8 +56,12 @@ def _framed(info: ImageInfo, body: bytes) -> bytes:
     return add_checksum(MAGIC + _wire.u8(VERSION) + info.pack(VERSION) + body)
 
 
-def decompress(data: bytes) -> Image.Image:
-    """The image in bytes made by :func:`compress`; malformed bytes raise :class:`FormatError`."""
+def decompress(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """The image in bytes made by :func:`compress`; malformed bytes raise :class:`FormatError`.
+
+    An image that declares more than ``max_pixels`` pixels (default 89,478,485, Pillow's
+    ``MAX_IMAGE_PIXELS``; at most 2**28) raises DecodeLimitError before its body is decoded.
+    """
     data = strip_checksum(data)
     reader = _wire.Reader(data, "bitstream")
     if reader.take(len(MAGIC)) != MAGIC:
@@ -67,7 +71,7 @@ def decompress(data: bytes) -> Image.Image:
         raise FormatError(f"bitstream version {version} is not supported (this version reads {VERSIONS})",
                           hint="upgrade securecomp to read bitstreams made by a newer version")
     info = ImageInfo.read(reader, version)
-    return decode_image(info, bytes(reader.rest()))
+    return decode_image(info, bytes(reader.rest()), max_pixels=max_pixels)
 
 
 def resolve_codec(image: Image.Image, codec: str | None, quality: float | None) -> tuple[str, float]:
@@ -97,11 +101,20 @@ def encode_image(image: Image.Image, codec_id: str, quality: float,
     return info, body
 
 
-def decode_image(info: ImageInfo, body: bytes) -> Image.Image:
-    """Decode a codec body described by ``info``; the result has ``info.mode`` and ``info.size``."""
+def decode_image(info: ImageInfo, body: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Decode a codec body described by ``info``; the result has ``info.mode`` and ``info.size``.
+
+    Only SecurecompErrors come out for bad bodies: anything else a codec raises becomes FormatError.
+    """
     codec = get_codec(info.codec)
     _check_descriptor(codec, info)
-    image = codec.decompress(body, info)
+    check_pixels(info, max_pixels)
+    try:
+        image = codec.decompress(body, info)
+    except SecurecompError:
+        raise
+    except Exception as exc:    # the last resort: a codec's bug on hostile bytes is still a bad body
+        raise FormatError(f"codec {info.codec} could not decode the body ({type(exc).__name__}: {exc})") from exc
     if image.mode != info.mode or image.size != info.size:
         actual, stored = f"{image.mode} {image.size}", f"{info.mode} {info.size}"
         raise FormatError(f"{info.codec} body decodes to {actual}, not {stored}")

@@ -56,7 +56,7 @@ from PIL import (
     WebPImagePlugin,
 )
 
-from ..errors import CodecError, FormatError, UnsupportedImageError
+from ..errors import CodecError, DecodeLimitError, FormatError, UnsupportedImageError
 from ..images import pillow_errors, to_sixteen_bit
 from .info import ImageInfo
 
@@ -79,9 +79,13 @@ class PillowCodec:
     """A codec that stores an image in one Pillow format, with per-level save options.
 
     Bodies are opened with the format's plugin class rather than ``Image.open``: no other format
-    is tried, and the size check against the descriptor, not Pillow's decompression-bomb limit
-    (2 * ``Image.MAX_IMAGE_PIXELS``, about 179 million pixels), bounds the allocation. The WebP
-    plugin applies that limit itself, so the webp codecs refuse to write larger images.
+    is tried. Before a body is decoded, the size its own headers declare (PNG IHDR, JPEG SOF,
+    JPEG 2000 SIZ, WebP VP8/VP8L/VP8X, AVIF ispe) must equal the descriptor's, and Pillow's
+    decompression-bomb limit (2 * ``Image.MAX_IMAGE_PIXELS``, about 179 million pixels) applies as
+    in ``Image.open``; the descriptor itself was held to the reader's ``max_pixels``
+    (:func:`~securecomp.codec.bitstream.decode_image`). A body holds one frame, as written: no
+    animation, no progressive JPEG, no JP2 boxes around a JPEG 2000 codestream. The WebP plugin
+    applies the bomb limit when it writes too, so the webp codecs refuse to write larger images.
     """
 
     id: str
@@ -92,6 +96,7 @@ class PillowCodec:
     carriers: Mapping[str, str] = field(default_factory=dict)  # carried mode -> mode the format stores
     bomb_checked: bool = False  # the plugin applies Pillow's decompression-bomb limit itself
     model: str = ""
+    check_header: Callable[[bytes, ImageInfo], None] | None = None  # runs before the plugin parses the body
 
     def compress(self, image: Image.Image, quality: float) -> bytes:
         if image.mode not in self.modes:
@@ -107,9 +112,13 @@ class PillowCodec:
     def decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
         if info.mode not in self.modes:
             raise FormatError(f"codec {self.id} cannot carry {info.mode} images")
+        if self.check_header is not None:
+            self.check_header(body, info)
+        _check_pillow_limit(info)   # the WebP plugin allocates its canvas as it opens the body
         with pillow_errors(FormatError, f"{self.id} body is damaged"):
-            image = self.plugin(io.BytesIO(body))
+            image = self.plugin(io.BytesIO(body))   # reads the headers only
             _check_size(image, info)  # before decoding: a hostile body cannot allocate more
+            _check_one_frame(image, info)
             image.load()
             return _restore_mode(image, info.mode)
 
@@ -128,6 +137,56 @@ def _check_size(image: Image.Image, info: ImageInfo) -> None:
         width, height = image.size
         says = f"{info.width}x{info.height}"
         raise FormatError(f"{info.codec} body holds a {width}x{height} image, the descriptor says {says}")
+
+
+def _check_pillow_limit(info: ImageInfo) -> None:
+    """Pillow's decompression-bomb limit, as ``Image.open`` applies it, to the size the body must
+    declare (read at call time: a caller who raised or cleared ``Image.MAX_IMAGE_PIXELS`` gets what
+    Pillow would give)."""
+    limit = Image.MAX_IMAGE_PIXELS
+    pixels = info.width * info.height
+    if limit is not None and pixels > 2 * limit:
+        raise DecodeLimitError(
+            f"the image declares {pixels} pixels, more than Pillow's decompression-bomb limit of {2 * limit}",
+            hint="if you trust the input, raise PIL.Image.MAX_IMAGE_PIXELS as well as max_pixels")
+
+
+def _check_one_frame(image: Image.Image, info: ImageInfo) -> None:
+    """A body holds the one frame its codec wrote: no animation, no progressive JPEG scans."""
+    if getattr(image, "n_frames", 1) != 1:
+        raise FormatError(f"{info.codec} body holds {image.n_frames} frames, not one")  # type: ignore[attr-defined]
+    if image.info.get("progressive") or image.info.get("progression"):
+        raise FormatError(f"{info.codec} body is a progressive JPEG, which securecomp does not write")
+
+
+def _webp_header(body: bytes, info: ImageInfo) -> None:
+    """The canvas size of a WebP body's first chunk (VP8, VP8L or VP8X) must be the descriptor's:
+    libwebp allocates the canvas as soon as the plugin opens the body."""
+    if len(body) < 30 or body[:4] != b"RIFF" or body[8:12] != b"WEBP":
+        raise FormatError(f"{info.codec} body is not a WebP file")
+    chunk = body[12:16]
+    if chunk == b"VP8 " and body[23:26] == b"\x9d\x01\x2a":
+        size = (int.from_bytes(body[26:28], "little") & 0x3FFF, int.from_bytes(body[28:30], "little") & 0x3FFF)
+    elif chunk == b"VP8L" and body[20] == 0x2F:
+        bits = int.from_bytes(body[21:25], "little")
+        size = ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
+    elif chunk == b"VP8X":
+        size = (int.from_bytes(body[24:27], "little") + 1, int.from_bytes(body[27:30], "little") + 1)
+    else:
+        raise FormatError(f"{info.codec} body starts with no VP8, VP8L or VP8X header")
+    _check_declared(size, info)
+
+
+def _jpeg2000_header(body: bytes, info: ImageInfo) -> None:
+    """A raw codestream (SOC then SIZ), as written: a JP2 box's size may differ from its codestream's."""
+    if body[:4] != b"\xff\x4f\xff\x51":
+        raise FormatError(f"{info.codec} body is not a raw JPEG 2000 codestream (SOC, SIZ)")
+
+
+def _check_declared(size: tuple[int, int], info: ImageInfo) -> None:
+    if size != info.size:
+        says = f"{info.width}x{info.height}"
+        raise FormatError(f"{info.codec} body declares a {size[0]}x{size[1]} image, the descriptor says {says}")
 
 
 def _restore_mode(image: Image.Image, mode: str) -> Image.Image:
@@ -180,10 +239,11 @@ def _avif(mode: str, quality: float) -> dict[str, Any]:
 CODECS = (
     PillowCodec("png", PngImagePlugin.PngImageFile, True, EIGHT_BIT | {"I;16"}, _png),
     PillowCodec("webp-lossless", WebPImagePlugin.WebPImageFile, True, EIGHT_BIT, _webp_lossless,
-                carriers={"L": "RGB"}, bomb_checked=True),
+                carriers={"L": "RGB"}, bomb_checked=True, check_header=_webp_header),
     PillowCodec("jpeg", JpegImagePlugin.JpegImageFile, False, frozenset({"L", "RGB"}), _jpeg),
     PillowCodec("webp", WebPImagePlugin.WebPImageFile, False, EIGHT_BIT, _webp,
-                carriers={"L": "RGB"}, bomb_checked=True),
-    PillowCodec("jpeg2000", Jpeg2KImagePlugin.Jpeg2KImageFile, False, EIGHT_BIT, _jpeg2000),
+                carriers={"L": "RGB"}, bomb_checked=True, check_header=_webp_header),
+    PillowCodec("jpeg2000", Jpeg2KImagePlugin.Jpeg2KImageFile, False, EIGHT_BIT, _jpeg2000,
+                check_header=_jpeg2000_header),
     PillowCodec("avif", AvifImagePlugin.AvifImageFile, False, EIGHT_BIT, _avif),
 )

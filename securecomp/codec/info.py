@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _wire
-from ..errors import FormatError
+from ..errors import DecodeLimitError, FormatError, ParameterError
 
 MODES = {1: "L", 2: "RGB", 3: "RGBA", 4: "I;16"}
 MODE_IDS = {name: code for code, name in MODES.items()}
 MAX_SIDE = 1 << 16          # width and height are at most 65536
 MAX_PIXELS = 1 << 28        # and their product at most 268,435,456
+DEFAULT_MAX_PIXELS = 89_478_485  # what a reader decodes unless asked for more: Pillow's MAX_IMAGE_PIXELS
 MAX_CODEC_ID = 32
 MAX_MODEL_ID = 64
 MAX_QUALITY = 8
@@ -83,3 +84,17 @@ def check_size(width: int, height: int) -> None:
         raise FormatError(f"image size {width}x{height} outside 1..{MAX_SIDE} per side")
     if width * height > MAX_PIXELS:
         raise FormatError(f"image of {width * height} pixels exceeds the limit of {MAX_PIXELS}")
+
+
+def check_pixels(info: ImageInfo, max_pixels: int) -> None:
+    """Raise DecodeLimitError if ``info`` declares more than ``max_pixels`` pixels (checked before any
+    body is decoded: a few bytes can claim 2**28 pixels); ParameterError for a bad ``max_pixels``."""
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or not 1 <= max_pixels <= MAX_PIXELS:
+        raise ParameterError(f"max_pixels must be an integer from 1 to {MAX_PIXELS} (the format's limit), "
+                             f"got {max_pixels!r}")
+    pixels = info.width * info.height
+    if pixels > max_pixels:
+        raise DecodeLimitError(
+            f"the image declares {info.width}x{info.height} = {pixels} pixels, more than the limit of "
+            f"{max_pixels} (max_pixels)",
+            hint=f"if you trust the input, pass max_pixels={pixels} or more (the format allows {MAX_PIXELS})")
