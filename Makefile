@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench vectors clean train-cpu model-card
+.PHONY: demo test lint typecheck bench vectors clean train-cpu model-card fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,19 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ciphers.py
+
+# Longer fuzzing, on demand: tests/test_fuzz.py with FUZZ_EXAMPLES examples per test (CI runs a few
+# hundred), seeds from a corpus tests/fuzzing.py rebuilds (every codec and mode, every suite and key
+# type, the bomb regression body) and decoding under FUZZ_MAX_PIXELS (the library's default). A call
+# that runs over 20 s ends the run with every thread's stack; a failure prints the shrunk input.
+FUZZ_EXAMPLES ?= 5000
+FUZZ_MAX_PIXELS ?= 89478485
+FUZZ_CORPUS ?= build/fuzz-corpus
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzzing.py $(FUZZ_CORPUS)
+	SECURECOMP_FUZZ_CORPUS=$(FUZZ_CORPUS) SECURECOMP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	SECURECOMP_FUZZ_MAX_PIXELS=$(FUZZ_MAX_PIXELS) $(BIN)/python -m pytest -q tests/test_fuzz.py \
+	    --hypothesis-show-statistics
 
 vectors: $(STAMP)
 	$(BIN)/python tests/vectors/generate.py
