@@ -100,3 +100,19 @@ def test_valid_containers_around_mutated_bodies_give_an_image_or_a_securecomp_er
     blob = fuzzing.seal(info, bytes(reader.rest()), suite=suite, kind=kind)
     _image_or_typed_error(fuzzing.only_typed_errors(
         lambda: securecomp.decrypt(blob, max_pixels=MAX_PIXELS, **fuzzing.SECRETS[kind]), "decrypt"))
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 255])
+def test_regression_a_hyperprior_body_with_the_wrong_latent_string_count_gives_a_securecomp_error(count):
+    """Issue 17, finding 5: a count of 1 raised a bare IndexError (after the tile's version, h and w)."""
+    seed = BY_CODEC["learned"][0]
+    frame = bytearray(seed[:-4])
+    frame[fuzzing.bitstream_split(seed) + 5] = count
+    with pytest.raises(SecurecompError):
+        securecomp.decompress(add_checksum(bytes(frame)))
+
+
+def test_regression_the_jpeg2000_bomb_is_a_seed_and_is_refused():
+    bomb = BITSTREAMS["jpeg2000-bomb-16384"]
+    with pytest.raises(SecurecompError, match="268435456 pixels"):
+        securecomp.decompress(bomb, max_pixels=1 << 28)
