@@ -39,7 +39,9 @@ from PIL import Image
 from ._atomic import open_folders_beneath, relative_parts, write_beneath
 from ._batch_exec import check_runner, run_jobs
 from .api import decrypt, encrypt
+from .codec.info import DEFAULT_MAX_PIXELS
 from .errors import BatchError, InputOutputError, ParameterError
+from .keys import KdfParams
 from .recipients import Identity, format_identity
 from .suites import DEFAULT_SUITE, check_suite
 
@@ -62,6 +64,9 @@ class Settings:
     codec: str | None = None
     quality: float | None = None
     cipher: str = DEFAULT_SUITE
+    max_kdf: KdfParams | None = None        # decrypt: the receiver's caps, as securecomp.decrypt takes them
+    allow_weak_kdf: bool = False
+    max_pixels: int = DEFAULT_MAX_PIXELS
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
@@ -69,6 +74,11 @@ class Settings:
         if len(self.secret) != 1 or next(iter(self.secret)) not in SECRET_KINDS[self.direction]:
             raise ParameterError(f"batch {self.direction} takes one of {', '.join(SECRET_KINDS[self.direction])}")
         check_suite(self.cipher)
+        if self.max_kdf is not None and not isinstance(self.max_kdf, KdfParams):
+            raise ParameterError(f"max_kdf takes a securecomp.keys.KdfParams, not {type(self.max_kdf).__name__}")
+        if self.direction == "encrypt" and (self.max_kdf is not None or self.allow_weak_kdf
+                                            or self.max_pixels != DEFAULT_MAX_PIXELS):
+            raise ParameterError("max_kdf, allow_weak_kdf and max_pixels apply to batch decrypt only")
 
     def public(self) -> dict:
         """The settings as the manifest records them: never a secret."""
@@ -245,7 +255,8 @@ def _transform(source: str, settings: Settings) -> bytes:
         return encrypt(source, codec=settings.codec, quality=settings.quality, cipher=settings.cipher,
                        **settings.secret)
     with open(source, "rb") as handle:
-        image = decrypt(handle.read(), **settings.secret)
+        image = decrypt(handle.read(), **settings.secret, max_kdf=settings.max_kdf,
+                        allow_weak_kdf=settings.allow_weak_kdf, max_pixels=settings.max_pixels)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -352,10 +363,16 @@ def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathL
               codec: str | None = None, quality: int | None = None, cipher: str = DEFAULT_SUITE,
               workers: int = 1, dask=None, manifest: str | os.PathLike | None = None,
               progress: bool | None = None, raise_on_error: bool = True, force: bool = False,
-              follow_symlinks: bool = False, include_hidden: bool = False) -> Summary:
+              follow_symlinks: bool = False, include_hidden: bool = False, max_kdf: KdfParams | None = None,
+              allow_weak_kdf: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS) -> Summary:
     """Process a tree (see the module docstring); raises BatchError at the end if any file failed,
-    a file kept because this batch did not write it included."""
-    settings = Settings(direction, _portable(secret), codec, quality, cipher)
+    a file kept because this batch did not write it included.
+
+    ``max_kdf``, ``allow_weak_kdf`` and ``max_pixels`` (decrypt only) are the receiver's caps of
+    :func:`securecomp.decrypt`, applied by every worker: a container whose Argon2id cost is above
+    ``max_kdf`` (default keys.DEFAULT_MAX_KDF) or below securecomp's own, or whose image is larger
+    than ``max_pixels``, fails (is recorded with its error) before any key is derived."""
+    settings = Settings(direction, _portable(secret), codec, quality, cipher, max_kdf, allow_weak_kdf, max_pixels)
     check_runner(workers, dask)                 # a missing extra fails before anything is created
     source, target = _check_folders(Path(in_dir), Path(out_dir))
     manifest_path = Path(manifest) if manifest is not None else target / MANIFEST_NAME

@@ -12,7 +12,9 @@ seconds (default 60) while a frame is due, or takes longer than ``deadline`` sec
 off. Anything wrong with the framing raises :class:`~securecomp.errors.TransportError`; a
 well-framed but bad container raises ``FormatError`` or ``DecryptionError`` from
 :func:`securecomp.decrypt`. ``receive_*`` return ``None`` when the peer
-closed the stream cleanly between frames.
+closed the stream cleanly between frames. ``receive_image*`` take decrypt's receiver-side caps:
+``max_kdf`` and ``allow_weak_kdf`` (a password container whose Argon2id cost is above the cap, or
+below securecomp's own, is refused before the KDF runs) and ``max_pixels``.
 
 Each container is authenticated on its own; frames do not protect the order or number of images,
 and with ``recipients=`` anyone who knows the recipient strings can send a valid image. Use TLS or
@@ -30,7 +32,9 @@ from typing import Any
 from PIL import Image
 
 from .api import decrypt, encrypt
+from .codec.info import DEFAULT_MAX_PIXELS
 from .errors import ParameterError, TransportError
+from .keys import KdfParams
 from .recipients import Identity
 from .secret import Secret, secret_from
 
@@ -158,13 +162,16 @@ async def receive_image(reader: asyncio.StreamReader, *, key: bytes | None = Non
                         password: str | bytes | None = None, identity: Identity | str | None = None,
                         max_size: int = DEFAULT_MAX_SIZE, secret: Secret | None = None,
                         idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
-                        deadline: float | None = DEFAULT_DEADLINE) -> Image.Image | None:
-    """Receive one frame and decrypt it (in a thread); None if the stream ended cleanly before it."""
+                        deadline: float | None = DEFAULT_DEADLINE, max_kdf: KdfParams | None = None,
+                        allow_weak_kdf: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image | None:
+    """Receive one frame and decrypt it (in a thread); None if the stream ended cleanly before it.
+    ``max_kdf``, ``allow_weak_kdf`` and ``max_pixels`` are passed to :func:`securecomp.decrypt`."""
     chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
     blob = await receive_frame(reader, max_size=max_size, idle_timeout=idle_timeout, deadline=deadline)
     if blob is None:
         return None
-    return await asyncio.to_thread(decrypt, blob, secret=chosen)
+    return await asyncio.to_thread(decrypt, blob, secret=chosen, max_kdf=max_kdf, allow_weak_kdf=allow_weak_kdf,
+                                   max_pixels=max_pixels)
 
 
 # --- blocking sockets --------------------------------------------------------------------------
@@ -221,8 +228,11 @@ def send_image_sock(sock: socket.socket, image: Any, **encrypt_options: Any) -> 
 def receive_image_sock(sock: socket.socket, *, key: bytes | None = None, password: str | bytes | None = None,
                        identity: Identity | str | None = None, max_size: int = DEFAULT_MAX_SIZE,
                        secret: Secret | None = None, idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
-                       deadline: float | None = DEFAULT_DEADLINE) -> Image.Image | None:
-    """Receive one frame and decrypt it; None if the peer closed the connection cleanly before it."""
+                       deadline: float | None = DEFAULT_DEADLINE, max_kdf: KdfParams | None = None,
+                       allow_weak_kdf: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image | None:
+    """Receive one frame and decrypt it; None if the peer closed the connection cleanly before it.
+    ``max_kdf``, ``allow_weak_kdf`` and ``max_pixels`` are passed to :func:`securecomp.decrypt`."""
     chosen = secret_from(key=key, password=password, identity=identity, secret=secret)
     blob = receive_frame_sock(sock, max_size=max_size, idle_timeout=idle_timeout, deadline=deadline)
-    return None if blob is None else decrypt(blob, secret=chosen)
+    return None if blob is None else decrypt(blob, secret=chosen, max_kdf=max_kdf, allow_weak_kdf=allow_weak_kdf,
+                                             max_pixels=max_pixels)

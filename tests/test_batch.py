@@ -9,6 +9,7 @@ import json
 import os
 import stat
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -295,6 +296,76 @@ def test_dask_without_distributed_fails_before_out_dir_or_manifest_exist(tree, t
     monkeypatch.setitem(sys.modules, "distributed", None)       # `import distributed` raises ImportError
     with pytest.raises(ParameterError, match="needs Dask distributed"):
         _encrypt(tree, tmp_path / "out", dask="local")
+    assert not (tmp_path / "out").exists()
+
+
+# --- receiver-side caps (issue 17): max_kdf, allow_weak_kdf, max_pixels --------------------------
+
+def _password_containers(folder, kdf, *, zero_payload=False):
+    """folder/x.sc: a password ("pw") container of image 0 with these Argon2id parameters, sealed
+    for real or (``zero_payload``) only its header, the header MAC and payload being zero bytes."""
+    from securecomp import container
+    from securecomp.api import _seal
+    from securecomp.codec.bitstream import encode_image
+
+    info, body = encode_image(Image.fromarray(_pixels(0)), "png", 1)
+    if zero_payload:
+        header = container.Header(suite="aes", nonce=bytes(16), info=info, payload_size=len(body), kdf=kdf)
+        blob = header.pack() + bytes(container.HEADER_MAC_SIZE) + bytes(header.sealed_size)
+    else:
+        blob = _seal(info, body, suite="aes", key=None, password="pw", nonce=bytes(16), kdf=kdf)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "x.sc").write_bytes(blob)
+    return folder
+
+
+def _only_error(summary):
+    assert (summary.done, summary.failed) == (0, 1)
+    return summary.errors[0]["error"]
+
+
+def test_batch_decrypt_refuses_a_header_asking_for_the_maximum_kdf_cost_at_once(tmp_path):
+    from securecomp.keys import KdfParams
+
+    costly = KdfParams(memory_kib=1 << 20, iterations=10, lanes=16, salt=bytes(16))   # 1 GiB, 10 passes: ~15 s
+    source = _password_containers(tmp_path / "in", costly, zero_payload=True)
+    start = time.perf_counter()
+    summary = batch.run_batch("decrypt", source, tmp_path / "back", secret={"password": "pw"}, raise_on_error=False)
+    assert time.perf_counter() - start < 2
+    assert _only_error(summary).startswith("DecryptionError: the container asks for Argon2id")
+    assert "more than this reader allows" in summary.errors[0]["error"]
+    with pytest.raises(BatchError, match="more than this reader allows"):
+        batch.run_batch("decrypt", source, tmp_path / "back", secret={"password": "pw"})
+
+
+def test_batch_decrypt_takes_the_receivers_kdf_cap_floor_and_pixel_limit_to_its_workers(tmp_path):
+    from securecomp.keys import MIN_KDF, KdfParams
+
+    weak = KdfParams(memory_kib=256, iterations=1, lanes=1, salt=bytes(16))
+    source = _password_containers(tmp_path / "weak", weak)
+    assert "below securecomp's own" in _only_error(
+        batch.run_batch("decrypt", source, tmp_path / "a", secret={"password": "pw"}, raise_on_error=False))
+    assert "DecodeLimitError" in _only_error(
+        batch.run_batch("decrypt", source, tmp_path / "b", secret={"password": "pw"}, raise_on_error=False,
+                        allow_weak_kdf=True, max_pixels=16 * 12 - 1))
+    assert batch.run_batch("decrypt", source, tmp_path / "c", secret={"password": "pw"}, allow_weak_kdf=True,
+                           workers=2).done == 1
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "c" / "x.png")), _pixels(0))
+    usual = KdfParams(memory_kib=MIN_KDF.memory_kib, iterations=MIN_KDF.iterations, lanes=MIN_KDF.lanes,
+                      salt=bytes(16))
+    source = _password_containers(tmp_path / "usual", usual, zero_payload=True)
+    summary = batch.run_batch("decrypt", source, tmp_path / "d", secret={"password": "pw"}, raise_on_error=False,
+                              max_kdf=KdfParams(memory_kib=32 * 1024, iterations=3), workers=2)
+    assert "more than this reader allows (32768 KiB" in _only_error(summary)
+
+
+def test_the_receivers_caps_are_for_batch_decrypt_only(tree, tmp_path):
+    from securecomp.keys import KdfParams
+
+    with pytest.raises(ParameterError, match="batch decrypt only"):
+        _encrypt(tree, tmp_path / "out", max_kdf=KdfParams())
+    with pytest.raises(ParameterError, match="KdfParams"):
+        batch.run_batch("decrypt", tree, tmp_path / "out", secret=SECRET, max_kdf=1 << 20)
     assert not (tmp_path / "out").exists()
 
 

@@ -9,6 +9,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +186,73 @@ def test_socket_receiver_raises_typed_error_then_serves_the_next_connection(name
     bad.close()
     assert isinstance(outcomes[0], error)
     assert np.array_equal(np.asarray(outcomes[1]), np.asarray(_image(2)))
+
+
+# --- receiver-side caps (issue 17): max_kdf, allow_weak_kdf, max_pixels --------------------------
+
+def _password_frame(kdf, *, size=(24, 16), zero_payload=False):
+    """A frame holding a password ("pw") container with these Argon2id parameters: sealed for real,
+    or (``zero_payload``) only its header, the header MAC and payload being zero bytes."""
+    from securecomp import container
+    from securecomp.api import _seal
+    from securecomp.codec.bitstream import encode_image
+
+    info, body = encode_image(_image(size=size), "png", 1)
+    if zero_payload:
+        header = container.Header(suite="aes", nonce=bytes(16), info=info, payload_size=len(body), kdf=kdf)
+        blob = header.pack() + bytes(container.HEADER_MAC_SIZE) + bytes(header.sealed_size)
+    else:
+        blob = _seal(info, body, suite="aes", key=None, password="pw", nonce=bytes(16), kdf=kdf)
+    return frame_header(len(blob)) + blob
+
+
+def _receive_async(frame, **options):
+    async def scenario():
+        reader = asyncio.StreamReader()
+        reader.feed_data(frame)
+        reader.feed_eof()
+        return await receive_image(reader, password="pw", **options)
+    return _run(scenario())
+
+
+def _receive_sock(frame, **options):
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(frame)
+        theirs.shutdown(socket.SHUT_WR)
+        return receive_image_sock(ours, password="pw", **options)
+
+
+RECEIVERS = {"asyncio": _receive_async, "socket": _receive_sock}
+
+
+@pytest.mark.parametrize("receiver", RECEIVERS)
+def test_a_header_asking_for_the_maximum_kdf_cost_is_refused_at_once(receiver):
+    from securecomp.keys import KdfParams
+
+    costly = KdfParams(memory_kib=1 << 20, iterations=10, lanes=16, salt=bytes(16))   # 1 GiB, 10 passes: ~15 s
+    start = time.perf_counter()
+    with pytest.raises(DecryptionError, match="more than this reader allows"):
+        RECEIVERS[receiver](_password_frame(costly, zero_payload=True))
+    assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize("receiver", RECEIVERS)
+def test_the_receiver_sets_its_own_kdf_cap_and_floor_and_pixel_limit(receiver):
+    from securecomp.errors import DecodeLimitError
+    from securecomp.keys import MIN_KDF, KdfParams
+
+    receive = RECEIVERS[receiver]
+    weak = KdfParams(memory_kib=256, iterations=1, lanes=1, salt=bytes(16))
+    with pytest.raises(DecryptionError, match="below securecomp's own"):
+        receive(_password_frame(weak))
+    assert np.array_equal(np.asarray(receive(_password_frame(weak), allow_weak_kdf=True)), np.asarray(_image()))
+    usual = KdfParams(memory_kib=MIN_KDF.memory_kib, iterations=MIN_KDF.iterations, lanes=MIN_KDF.lanes,
+                      salt=bytes(16))
+    with pytest.raises(DecryptionError, match="more than this reader allows"):
+        receive(_password_frame(usual, zero_payload=True), max_kdf=KdfParams(memory_kib=32 * 1024, iterations=3))
+    with pytest.raises(DecodeLimitError):
+        receive(_password_frame(weak), allow_weak_kdf=True, max_pixels=24 * 16 - 1)
 
 
 # --- examples/sender.py and examples/receiver.py -----------------------------------------------
