@@ -1,11 +1,14 @@
 """Encrypt or decrypt a folder tree into a mirrored tree, resumably, on a process pool or Dask.
 
-``run_batch("encrypt", IN_DIR, OUT_DIR, secret={"key": key})`` walks IN_DIR, writes
+``run_batch("encrypt", IN_DIR, OUT_DIR, key=key)`` walks IN_DIR, writes
 ``OUT_DIR/<same relative path>.sc`` for every image (``batch decrypt`` writes ``<name>.png`` for
 every ``.sc`` file), and appends one JSON line per finished file to a manifest (docs/format.md §9).
 A later run over the same folders skips a file only when the manifest says it was done with the
 same settings, the input has the same size and modification time, and the output still has the
 recorded SHA-256; everything else is done (again). Per-file errors are recorded, never fatal.
+The secret is one typed :data:`~securecomp.secret.Secret` (``secret=Key(...)``, ``Password``,
+``Recipients`` to encrypt, ``Identity`` to decrypt), or the keyword it stands for (``key=``,
+``password=``, ``recipients=``, ``identity=``), as :func:`securecomp.encrypt` takes it.
 
 A batch never clobbers and never escapes: a file in OUT_DIR that the manifest does not record as
 this batch's output is kept and reported as a failure unless ``force=True``; every output is written
@@ -30,9 +33,11 @@ import json
 import os
 import resource
 import time
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from PIL import Image
 
@@ -42,7 +47,8 @@ from .api import decrypt, encrypt
 from .codec.info import DEFAULT_MAX_PIXELS
 from .errors import BatchError, InputOutputError, ParameterError
 from .keys import KdfParams
-from .recipients import Identity, format_identity
+from .recipients import Identity, format_identity, parse_identity
+from .secret import Key, Password, Recipients, Secret, secret_from, secret_kind
 from .suites import DEFAULT_SUITE, check_suite
 
 __all__ = ["Settings", "Summary", "Plan", "run_batch", "plan", "read_manifest", "ENCRYPTED_SUFFIX", "MANIFEST_NAME"]
@@ -50,17 +56,19 @@ __all__ = ["Settings", "Summary", "Plan", "run_batch", "plan", "read_manifest", 
 ENCRYPTED_SUFFIX = ".sc"
 MANIFEST_NAME = "manifest.jsonl"
 DIRECTIONS = ("encrypt", "decrypt")
-SECRET_KINDS = {"encrypt": ("key", "password", "recipients"), "decrypt": ("key", "password", "identity")}
+_SECRET_TYPES: dict[str, tuple[type, ...]] = {"encrypt": (Key, Password, Recipients), "decrypt": (Key, Password, Identity)}
 _FSYNC_EVERY = 64
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What every file of a run is done with. ``secret`` is ``{kind: value}``: key (bytes), password,
-    recipients (list of scpub1... strings), identity (its ``securecomp-identity-v1:`` line)."""
+    """What every file of a run is done with. ``secret``: a Key, Password or Recipients (encrypt),
+    a Key, Password or Identity (decrypt); their reprs never show a secret. Workers in other
+    processes get the settings pickled: an Identity travels as its ``securecomp-identity-v1:``
+    line (:meth:`__reduce__`, the one conversion at the process boundary)."""
 
     direction: str
-    secret: dict = field(repr=False)          # never in a repr: it holds keys and passwords
+    secret: Secret
     codec: str | None = None
     quality: float | None = None
     cipher: str = DEFAULT_SUITE
@@ -71,8 +79,12 @@ class Settings:
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
             raise ParameterError(f"batch direction must be encrypt or decrypt, not {self.direction!r}")
-        if len(self.secret) != 1 or next(iter(self.secret)) not in SECRET_KINDS[self.direction]:
-            raise ParameterError(f"batch {self.direction} takes one of {', '.join(SECRET_KINDS[self.direction])}")
+        if isinstance(self.secret, dict):
+            object.__setattr__(self, "secret", _from_dict(self.direction, self.secret, stacklevel=4))
+        allowed = _SECRET_TYPES[self.direction]
+        if not isinstance(self.secret, allowed):
+            raise ParameterError(f"batch {self.direction} takes a secret of type "
+                                 f"{', '.join(kind.__name__ for kind in allowed)}, not {type(self.secret).__name__}")
         check_suite(self.cipher)
         if self.max_kdf is not None and not isinstance(self.max_kdf, KdfParams):
             raise ParameterError(f"max_kdf takes a securecomp.keys.KdfParams, not {type(self.max_kdf).__name__}")
@@ -81,14 +93,56 @@ class Settings:
             raise ParameterError("max_kdf, allow_weak_kdf and max_pixels apply to batch decrypt only")
 
     def public(self) -> dict:
-        """The settings as the manifest records them: never a secret."""
-        kind, value = next(iter(self.secret.items()))
-        out = {"direction": self.direction, "secret": kind}
+        """The settings as the manifest records them: the secret's kind, never the secret."""
+        out: dict[str, Any] = {"direction": self.direction, "secret": secret_kind(self.secret)}
         if self.direction == "encrypt":
             out |= {"codec": self.codec, "quality": self.quality, "cipher": self.cipher}
-        if kind == "recipients":
-            out["recipients"] = sorted(str(r) for r in value)
+        if isinstance(self.secret, Recipients):
+            out["recipients"] = sorted(str(r) for r in self.secret.recipients)
         return out
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled for pool and Dask workers: an Identity (whose private key does not pickle) as its line."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if isinstance(self.secret, Identity):
+            values["secret"] = _IdentityLine(format_identity(self.secret))
+        return _settings, (values,)
+
+
+@dataclass(frozen=True, repr=False)
+class _IdentityLine:
+    """An identity on its way to a worker process."""
+
+    line: str
+
+    def __repr__(self) -> str:
+        return "_IdentityLine(<hidden>)"
+
+
+def _settings(values: dict[str, Any]) -> Settings:
+    secret = values["secret"]
+    if isinstance(secret, _IdentityLine):
+        values = dict(values, secret=parse_identity(secret.line))
+    return Settings(**values)
+
+
+def _from_dict(direction: str, secret: dict, *, stacklevel: int) -> Secret:
+    """The ``{kind: value}`` form of securecomp 0.2's first batch API, still read (with a
+    DeprecationWarning) until its last callers move to a typed secret."""
+    warnings.warn("batch secret={kind: value} is deprecated: pass key=, password=, recipients= or identity=, "
+                  "or secret=Key(...) / Password(...) / Recipients.of(...) / an Identity", DeprecationWarning,
+                  stacklevel=stacklevel)
+    return _secret(direction, None, secret)
+
+
+def _secret(direction: str, secret: Secret | None, given: dict[str, Any]) -> Secret:
+    """The one secret of a run, of a kind ``direction`` takes; ParameterError otherwise."""
+    kinds = {kind.__name__.lower() for kind in _SECRET_TYPES[direction]}
+    stray = sorted(name for name, value in given.items() if value is not None and name not in kinds)
+    if stray or not set(given) <= {"key", "password", "recipients", "identity"}:
+        raise ParameterError(f"batch {direction} takes one of {' or '.join(sorted(kinds))}, "
+                             f"not {', '.join(stray or sorted(given))}")
+    return secret_from(secret=secret, **{kind: given.get(kind) for kind in sorted(kinds)})
 
 
 @dataclass(frozen=True)
@@ -253,9 +307,9 @@ def process(job: Job, settings: Settings) -> dict:
 def _transform(source: str, settings: Settings) -> bytes:
     if settings.direction == "encrypt":
         return encrypt(source, codec=settings.codec, quality=settings.quality, cipher=settings.cipher,
-                       **settings.secret)
+                       secret=settings.secret)
     with open(source, "rb") as handle:
-        image = decrypt(handle.read(), **settings.secret, max_kdf=settings.max_kdf,
+        image = decrypt(handle.read(), secret=settings.secret, max_kdf=settings.max_kdf,
                         allow_weak_kdf=settings.allow_weak_kdf, max_pixels=settings.max_pixels)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -359,8 +413,10 @@ def _ends_with_newline(handle: int) -> bool:
 
 # --- the run -----------------------------------------------------------------------------------
 
-def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, secret: dict,
-              codec: str | None = None, quality: int | None = None, cipher: str = DEFAULT_SUITE,
+def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
+              secret: Secret | None = None, key: bytes | None = None, password: str | bytes | None = None,
+              recipients: Any = None, identity: Identity | str | None = None,
+              codec: str | None = None, quality: float | None = None, cipher: str = DEFAULT_SUITE,
               workers: int = 1, dask=None, manifest: str | os.PathLike | None = None,
               progress: bool | None = None, raise_on_error: bool = True, force: bool = False,
               follow_symlinks: bool = False, include_hidden: bool = False, max_kdf: KdfParams | None = None,
@@ -368,11 +424,20 @@ def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathL
     """Process a tree (see the module docstring); raises BatchError at the end if any file failed,
     a file kept because this batch did not write it included.
 
-    ``max_kdf``, ``allow_weak_kdf`` and ``max_pixels`` (decrypt only) are the receiver's caps of
+    Give exactly one secret: ``secret`` (a Key, Password, Recipients or Identity) or one of
+    ``key``, ``password``, ``recipients`` (encrypt) and ``identity`` (decrypt: an Identity or its
+    line). ``max_kdf``, ``allow_weak_kdf`` and ``max_pixels`` (decrypt only) are the receiver's caps of
     :func:`securecomp.decrypt`, applied by every worker: a container whose Argon2id cost is above
     ``max_kdf`` (default keys.DEFAULT_MAX_KDF) or below securecomp's own, or whose image is larger
     than ``max_pixels``, fails (is recorded with its error) before any key is derived."""
-    settings = Settings(direction, _portable(secret), codec, quality, cipher, max_kdf, allow_weak_kdf, max_pixels)
+    if direction not in DIRECTIONS:
+        raise ParameterError(f"batch direction must be encrypt or decrypt, not {direction!r}")
+    if isinstance(secret, dict):
+        chosen = _from_dict(direction, secret, stacklevel=3)
+    else:
+        chosen = _secret(direction, secret, {"key": key, "password": password, "recipients": recipients,
+                                             "identity": identity})
+    settings = Settings(direction, chosen, codec, quality, cipher, max_kdf, allow_weak_kdf, max_pixels)
     check_runner(workers, dask)                 # a missing extra fails before anything is created
     source, target = _check_folders(Path(in_dir), Path(out_dir))
     manifest_path = Path(manifest) if manifest is not None else target / MANIFEST_NAME
@@ -388,14 +453,6 @@ def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathL
         raise BatchError(f"{summary.failed} of {len(work.jobs)} files failed; the first: {first['input']}: "
                          f"{first['error']} (manifest: {manifest_path})")
     return summary
-
-
-def _portable(secret: dict) -> dict:
-    """The secret as workers in other processes can receive it: an Identity travels as its line."""
-    secret = dict(secret)
-    if isinstance(secret.get("identity"), Identity):
-        secret["identity"] = format_identity(secret["identity"])
-    return secret
 
 
 def _check_folders(in_dir: Path, out_dir: Path) -> tuple[Path, Path]:

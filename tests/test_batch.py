@@ -19,10 +19,11 @@ from securecomp import batch, cli
 from securecomp._atomic import write_beneath
 from securecomp.errors import BatchError, ParameterError
 from securecomp.keys import write_key_file
-from securecomp.recipients import generate_identity, write_identity_file
+from securecomp.recipients import format_identity, generate_identity, write_identity_file
+from securecomp.secret import Key, Password, Recipients
 
 KEY = bytes(range(32))
-SECRET = {"key": KEY}
+SECRET = Key(KEY)
 NAMES = ["a.png", "b.png", "sub/c.png", "sub/deeper/d.png", "sub/e.png", "f.png"]
 
 
@@ -137,8 +138,8 @@ def test_process_pool_with_two_workers_gives_the_same_tree(tree, tmp_path):
 def test_recipients_and_an_identity_object_work_across_worker_processes(tree, tmp_path):
     identity = generate_identity()
     out, back = tmp_path / "out", tmp_path / "back"
-    batch.run_batch("encrypt", tree, out, secret={"recipients": [identity.recipient]}, codec="png", workers=2)
-    assert batch.run_batch("decrypt", out, back, secret={"identity": identity}, workers=2).done == len(NAMES)
+    batch.run_batch("encrypt", tree, out, recipients=[identity.recipient], codec="png", workers=2)
+    assert batch.run_batch("decrypt", out, back, secret=identity, workers=2).done == len(NAMES)
     assert np.array_equal(np.asarray(Image.open(back / "sub" / "c.png")), _pixels(2))
     assert "securecomp-identity" not in (back / batch.MANIFEST_NAME).read_text()
 
@@ -299,6 +300,52 @@ def test_dask_without_distributed_fails_before_out_dir_or_manifest_exist(tree, t
     assert not (tmp_path / "out").exists()
 
 
+# --- the typed secret (issue 16) ------------------------------------------------------------------
+
+def test_the_secret_is_one_typed_secret_or_one_keyword_of_the_directions_kinds(tree, tmp_path):
+    identity = generate_identity()
+    out = tmp_path / "out"
+    for wrong in ({"secret": identity}, {"identity": identity}, {"key": KEY, "password": "pw"}, {}):
+        with pytest.raises(ParameterError):
+            batch.run_batch("encrypt", tree, out, codec="png", **wrong)
+    with pytest.raises(ParameterError, match="Recipients"):
+        batch.run_batch("decrypt", tree, out, secret=Recipients.of([identity.recipient]))
+    with pytest.raises(ParameterError):
+        batch.Settings("encrypt", identity)
+    assert not out.exists()
+    assert batch.run_batch("encrypt", tree, out, key=KEY, codec="png").done == len(NAMES)
+    assert batch.run_batch("encrypt", tree, out, secret=Key(KEY), codec="png").skipped == len(NAMES)
+    back = tmp_path / "back"
+    assert batch.run_batch("decrypt", out, back, key=KEY).done == len(NAMES)
+
+
+def test_settings_show_no_secret_and_pickle_for_workers_with_an_identity_as_its_line():
+    import pickle
+
+    identity = generate_identity()
+    line = format_identity(identity)
+    shown = " ".join(repr(batch.Settings(*args)) for args in
+                     [("encrypt", Password("hunter2")), ("encrypt", Key(KEY)), ("decrypt", identity)])
+    assert "hunter2" not in shown and KEY.hex() not in shown and repr(KEY) not in shown
+    assert line.split(":")[1] not in shown
+    settings = batch.Settings("decrypt", identity, max_pixels=1000)
+    pickled = pickle.dumps(settings)
+    restored = pickle.loads(pickled)
+    assert format_identity(restored.secret) == line and restored.max_pixels == 1000
+    assert restored.public() == settings.public() == {"direction": "decrypt", "secret": "identity"}
+    for secret in (Key(KEY), Password("pw"), Recipients.of([identity.recipient])):
+        assert pickle.loads(pickle.dumps(batch.Settings("encrypt", secret))) == batch.Settings("encrypt", secret)
+
+
+def test_the_old_kind_value_dict_is_still_read_with_a_deprecation_warning(tree, tmp_path):
+    with pytest.warns(DeprecationWarning, match="secret=Key"):
+        assert batch.run_batch("encrypt", tree, tmp_path / "out", secret={"key": KEY}, codec="png").done == len(NAMES)
+    with pytest.warns(DeprecationWarning):
+        assert batch.Settings("encrypt", {"password": "pw"}).secret == Password("pw")
+    with pytest.raises(ParameterError), pytest.warns(DeprecationWarning):
+        batch.Settings("decrypt", {"recipients": ["x"]})
+
+
 # --- receiver-side caps (issue 17): max_kdf, allow_weak_kdf, max_pixels --------------------------
 
 def _password_containers(folder, kdf, *, zero_payload=False):
@@ -330,12 +377,12 @@ def test_batch_decrypt_refuses_a_header_asking_for_the_maximum_kdf_cost_at_once(
     costly = KdfParams(memory_kib=1 << 20, iterations=10, lanes=16, salt=bytes(16))   # 1 GiB, 10 passes: ~15 s
     source = _password_containers(tmp_path / "in", costly, zero_payload=True)
     start = time.perf_counter()
-    summary = batch.run_batch("decrypt", source, tmp_path / "back", secret={"password": "pw"}, raise_on_error=False)
+    summary = batch.run_batch("decrypt", source, tmp_path / "back", password="pw", raise_on_error=False)
     assert time.perf_counter() - start < 2
     assert _only_error(summary).startswith("DecryptionError: the container asks for Argon2id")
     assert "more than this reader allows" in summary.errors[0]["error"]
     with pytest.raises(BatchError, match="more than this reader allows"):
-        batch.run_batch("decrypt", source, tmp_path / "back", secret={"password": "pw"})
+        batch.run_batch("decrypt", source, tmp_path / "back", password="pw")
 
 
 def test_batch_decrypt_takes_the_receivers_kdf_cap_floor_and_pixel_limit_to_its_workers(tmp_path):
@@ -344,17 +391,17 @@ def test_batch_decrypt_takes_the_receivers_kdf_cap_floor_and_pixel_limit_to_its_
     weak = KdfParams(memory_kib=256, iterations=1, lanes=1, salt=bytes(16))
     source = _password_containers(tmp_path / "weak", weak)
     assert "below securecomp's own" in _only_error(
-        batch.run_batch("decrypt", source, tmp_path / "a", secret={"password": "pw"}, raise_on_error=False))
+        batch.run_batch("decrypt", source, tmp_path / "a", password="pw", raise_on_error=False))
     assert "DecodeLimitError" in _only_error(
-        batch.run_batch("decrypt", source, tmp_path / "b", secret={"password": "pw"}, raise_on_error=False,
+        batch.run_batch("decrypt", source, tmp_path / "b", password="pw", raise_on_error=False,
                         allow_weak_kdf=True, max_pixels=16 * 12 - 1))
-    assert batch.run_batch("decrypt", source, tmp_path / "c", secret={"password": "pw"}, allow_weak_kdf=True,
+    assert batch.run_batch("decrypt", source, tmp_path / "c", password="pw", allow_weak_kdf=True,
                            workers=2).done == 1
     assert np.array_equal(np.asarray(Image.open(tmp_path / "c" / "x.png")), _pixels(0))
     usual = KdfParams(memory_kib=MIN_KDF.memory_kib, iterations=MIN_KDF.iterations, lanes=MIN_KDF.lanes,
                       salt=bytes(16))
     source = _password_containers(tmp_path / "usual", usual, zero_payload=True)
-    summary = batch.run_batch("decrypt", source, tmp_path / "d", secret={"password": "pw"}, raise_on_error=False,
+    summary = batch.run_batch("decrypt", source, tmp_path / "d", password="pw", raise_on_error=False,
                               max_kdf=KdfParams(memory_kib=32 * 1024, iterations=3), workers=2)
     assert "more than this reader allows (32768 KiB" in _only_error(summary)
 

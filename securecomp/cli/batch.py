@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .. import batch
 from ..errors import BatchError
-from ..secret import Recipients, Secret, secret_keywords
+from ..secret import Recipients, Secret
 from .io import read_secret, report_error
 from .options import codec_options, positive, secret_options
 
@@ -59,7 +59,7 @@ def run_batch(args: argparse.Namespace) -> int:
     _warn_plaintext_dask(args.dask, secret)
     encrypting = args.direction == "encrypt"
     options = {"codec": args.codec, "quality": args.quality, "cipher": args.cipher} if encrypting else {}
-    summary = batch.run_batch(args.direction, args.in_dir, args.out_dir, secret=secret_keywords(secret),
+    summary = batch.run_batch(args.direction, args.in_dir, args.out_dir, secret=secret,
                               workers=args.workers,
                               dask=args.dask, manifest=args.manifest, progress=False if args.no_progress else None,
                               raise_on_error=False, force=args.force, follow_symlinks=args.follow_symlinks,
