@@ -1,4 +1,7 @@
-"""``securecomp train``: the command line of :mod:`securecomp.codec.train`."""
+"""``securecomp train``: the command line of :mod:`securecomp.codec.train`.
+
+The parser takes its defaults from the light :mod:`securecomp.codec.train_config`; the trainer, and
+so torch, load only when the command runs."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import json
 from dataclasses import fields
 from typing import TYPE_CHECKING
 
-from ..codec.train import TrainConfig, Trainer
+from ..codec.train_config import TrainConfig
 
 if TYPE_CHECKING:
     from .options import Subparsers
@@ -51,6 +54,8 @@ def add_parser(commands: Subparsers) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from ..codec.train import Trainer  # torch
+
     names = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in names})
     result = Trainer(config).fit()

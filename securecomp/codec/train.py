@@ -19,7 +19,7 @@ import random
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -28,34 +28,11 @@ from PIL import Image
 
 from ..errors import ParameterError
 from . import zoo
+from .train_config import TrainConfig
 
 VAL_QUALITIES = (1, 3, 5, 8)     # where a continuous-rate model is validated
 LAMBDAS = {1: 0.0018, 2: 0.0035, 3: 0.0067, 4: 0.0130, 5: 0.0250, 6: 0.0483, 7: 0.0932, 8: 0.1800}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
-
-
-@dataclass
-class TrainConfig:
-    model: str
-    quality: int | None               # None for a continuous-rate model (every step draws q in [1, 8])
-    data: str
-    val: str | None = None
-    out: str = "runs"
-    steps: int = 2000
-    batch_size: int = 8
-    crop: int = 256
-    lr: float = 1e-4
-    aux_lr: float = 1e-3
-    device: str = "auto"
-    val_every: int = 500
-    checkpoint_minutes: float = 5.0
-    seed: int = 0
-    quantization: str = "noise"       # "mixed": decoders see rounded latents (straight-through)
-    latent_gain: float = 1.0          # with --init: fold this gain into the weights first (scale_latents)
-    ema: float = 0.0                  # decay of the weights' moving average (0: none)
-    precision: str = "auto"           # "bf16" autocast, "float32", or auto: bf16 on CUDA only
-    init: str | None = None           # checkpoint or shipped weights file to start from (fine-tuning)
-    resume: str | None = None
 
 
 def image_files(folder: str | Path) -> list[Path]:
