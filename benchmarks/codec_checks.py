@@ -23,8 +23,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from securecomp.analysis import ratedistortion as bench  # noqa: E402
 from securecomp.analysis.seams import max_seam_ratio  # noqa: E402
-from securecomp.codec import bench  # noqa: E402
 from securecomp.codec.bitstream import compress, decompress  # noqa: E402
 from securecomp.codec.learned import DEFAULT_MODEL  # noqa: E402
 

@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from securecomp.codec import bench, zoo  # noqa: E402
+from securecomp.analysis import ratedistortion as bench  # noqa: E402
+from securecomp.codec import zoo  # noqa: E402
 from securecomp.codec.learned import DEFAULT_MODEL  # noqa: E402
 from securecomp.codec.models import model_for  # noqa: E402
 

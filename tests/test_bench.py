@@ -7,39 +7,40 @@ import pytest
 from PIL import Image
 from skimage import data
 
+from securecomp.analysis import ratedistortion
 from securecomp.cli import main
-from securecomp.codec import bench, zoo
+from securecomp.codec import zoo
 from securecomp.errors import ParameterError
 
 ANCHOR = [(0.25, 27.0), (0.5, 30.0), (1.0, 33.0), (2.0, 36.0)]
 
 
 def test_bd_rate_of_a_curve_against_itself_is_zero_and_half_the_rate_is_minus_fifty():
-    assert bench.bd_rate(ANCHOR, ANCHOR) == pytest.approx(0.0, abs=1e-9)
+    assert ratedistortion.bd_rate(ANCHOR, ANCHOR) == pytest.approx(0.0, abs=1e-9)
     half = [(bpp / 2, psnr) for bpp, psnr in ANCHOR]
-    assert bench.bd_rate(ANCHOR, half) == pytest.approx(-50.0)
-    assert bench.bd_rate(half, ANCHOR) == pytest.approx(100.0)
+    assert ratedistortion.bd_rate(ANCHOR, half) == pytest.approx(-50.0)
+    assert ratedistortion.bd_rate(half, ANCHOR) == pytest.approx(100.0)
 
 
 def test_bd_rate_is_none_without_overlap_or_with_a_non_monotonic_curve():
-    assert bench.bd_rate(ANCHOR, [(3.0, 40.0), (4.0, 42.0)]) is None
-    assert bench.bd_rate(ANCHOR, [(0.5, 30.0)]) is None
-    assert bench.bd_rate(ANCHOR, [(0.5, 30.0), (1.0, 30.0)]) is None
+    assert ratedistortion.bd_rate(ANCHOR, [(3.0, 40.0), (4.0, 42.0)]) is None
+    assert ratedistortion.bd_rate(ANCHOR, [(0.5, 30.0)]) is None
+    assert ratedistortion.bd_rate(ANCHOR, [(0.5, 30.0), (1.0, 30.0)]) is None
 
 
 def test_bd_rate_only_integrates_the_overlapping_psnr_range():
     # the test curve matches the anchor on 30..33 dB and is much worse outside it
     test = [(0.5, 30.0), (1.0, 33.0)]
-    assert bench.bd_rate(ANCHOR, test) == pytest.approx(0.0, abs=1e-6)
+    assert ratedistortion.bd_rate(ANCHOR, test) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_the_plan_uses_one_quality_for_lossless_codecs_and_only_shipped_learned_ones():
-    assert bench._qualities("png", [1, 2, 3]) == [1]
-    assert bench._qualities("jpeg", [2, 5]) == [2, 5]
+    assert ratedistortion._qualities("png", [1, 2, 3]) == [1]
+    assert ratedistortion._qualities("jpeg", [2, 5]) == [2, 5]
     shipped = zoo.qualities("bmshj2018-hyperprior")
-    assert bench._qualities("learned", [0, *shipped, 9]) == shipped
+    assert ratedistortion._qualities("learned", [0, *shipped, 9]) == shipped
     with pytest.raises(ParameterError):
-        bench._qualities("learned", [0, 9])
+        ratedistortion._qualities("learned", [0, 9])
 
 
 def test_bench_command_writes_json_and_plot(tmp_path, capsys):
@@ -66,11 +67,17 @@ def test_bench_command_writes_json_and_plot(tmp_path, capsys):
 
 def test_ms_ssim_is_left_out_when_an_image_is_too_small_for_five_scales():
     images = (data.astronaut(), data.astronaut()[:64, :96])
-    rows = [bench.measure(Image.fromarray(image), "jpeg", 3) for image in images]
+    rows = [ratedistortion.measure(Image.fromarray(image), "jpeg", 3) for image in images]
     assert "ms_ssim" in rows[0] and "ms_ssim" not in rows[1]
-    assert "ms_ssim" not in bench._mean(rows) and bench._mean(rows)["psnr"] > 20
+    assert "ms_ssim" not in ratedistortion._mean(rows) and ratedistortion._mean(rows)["psnr"] > 20
 
 
 def test_bench_on_an_empty_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["bench", "--dataset", str(tmp_path)]) == 2
     assert "error: no PNG/JPEG images" in capsys.readouterr().err
+
+
+def test_bench_help_names_the_default_codecs(capsys):
+    assert main(["bench", "--help"]) == 0
+    assert f"learned and the classical anchors {', '.join(ratedistortion.ANCHORS)}" in " ".join(
+        capsys.readouterr().out.split())

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from securecomp.codec.bench import measure
+from securecomp.analysis.ratedistortion import measure
 
 KODAK = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "kodak"
 pytestmark = pytest.mark.skipif(not KODAK.is_dir(), reason="../shared/datasets/kodak is not present")

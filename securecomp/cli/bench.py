@@ -1,12 +1,14 @@
-"""``securecomp bench``: the command line of :mod:`securecomp.codec.bench`."""
+"""``securecomp bench``: the command line of :mod:`securecomp.analysis.ratedistortion`.
+
+The evaluation (and with it scipy, matplotlib and the learned codec) loads only when the command
+runs, not when the parser is built.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from ..codec.bench import ANCHORS, dataset_images, plot, run, write
 
 if TYPE_CHECKING:
     from .options import Subparsers
@@ -19,7 +21,8 @@ def add_parser(commands: Subparsers) -> None:
                                   description="bpp from real bytes, RGB PSNR (and MS-SSIM), BD-rate "
                                   "against the classical anchors, seconds; JSON and an RD plot.")
     command.add_argument("--dataset", required=True, help="folder of PNG/JPEG images (e.g. Kodak)")
-    command.add_argument("--codecs", nargs="+", default=["learned", *ANCHORS], metavar="ID")
+    command.add_argument("--codecs", nargs="+", metavar="ID",
+                         help="codec ids (default: learned and the classical anchors jpeg, jpeg2000, webp, avif)")
     command.add_argument("--qualities", nargs="+", type=int, default=list(range(1, 9)), metavar="Q")
     command.add_argument("--limit", type=int, help="use only the first N images")
     command.add_argument("-o", "--output", default="bench.json", help="JSON results (default %(default)s)")
@@ -28,12 +31,13 @@ def add_parser(commands: Subparsers) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
+    from ..analysis.ratedistortion import ANCHORS, dataset_images, plot, run, write  # scipy, matplotlib
+
     images = dataset_images(args.dataset)[: args.limit]
-    summary = run(images, args.codecs, args.qualities)
+    summary = run(images, args.codecs or ["learned", *ANCHORS], args.qualities)
     write(summary, args.output)
     plot(summary, args.plot or str(Path(args.output).with_suffix(".png")))
     for codec, anchors in summary["bd_rate"].items():
         shown = ", ".join(f"{a} {v:+.1f} %" for a, v in anchors.items() if v is not None)
         print(f"{codec:15s} BD-rate: {shown or 'n/a'}")
     return 0
-

@@ -1,8 +1,10 @@
-"""Rate–distortion benchmark behind ``securecomp bench`` (its command line: securecomp.cli.bench).
+"""Rate–distortion evaluation of the codecs, behind ``securecomp bench`` (its command line:
+:mod:`securecomp.cli.bench`).
 
 bpp comes from the real bytes of :func:`securecomp.compress` (descriptor included), PSNR in RGB on
-the 8-bit reconstruction, both averaged over the images per quality. BD-rate is Bjøntegaard's with
-PCHIP interpolation of log-rate over the overlapping PSNR range.
+the 8-bit reconstruction (:func:`securecomp.analysis.metrics.psnr`, the package's one PSNR), both
+averaged over the images per quality. BD-rate is Bjøntegaard's with PCHIP interpolation of
+log-rate over the overlapping PSNR range. No argparse here: the command line parses, this measures.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import numpy as np
 from PIL import Image
 from scipy.interpolate import PchipInterpolator
 
-from ..analysis.metrics import ms_ssim, psnr
+from ..codec.bitstream import compress, decompress
+from ..codec.registry import get_codec
 from ..errors import ParameterError
-from .bitstream import compress, decompress
-from .registry import get_codec
+from .metrics import ms_ssim, psnr
 
 ANCHORS = ("jpeg", "jpeg2000", "webp", "avif")
 MS_SSIM_MIN_SIDE = 161      # five scales of an 11-pixel window
