@@ -53,9 +53,14 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message, hint=f"see `{self.prog} --help`")
 
 
+EPILOG = ("Documentation: README.md in the source distribution (installation, every command, exit codes); "
+          "the Python API: `python -m pydoc securecomp`. `securecomp COMMAND --help` shows a command's options.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="securecomp", description="Compress images, then encrypt them in an "
-                    "authenticated container (AES-256-GCM, optionally with a chaotic cipher layer).")
+                    "authenticated container (AES-256-GCM, optionally with a chaotic cipher layer).",
+                    epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"securecomp {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     commands.add_parsers(subparsers)

@@ -11,7 +11,6 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..codec import codec_ids
 from ..codec.bitstream import DEFAULT_CODEC, DEFAULT_QUALITY
 from ..codec.info import MAX_QUALITY
 from ..suites import DEFAULT_SUITE, SUITES
@@ -98,7 +97,7 @@ def secret_options(*, encrypting: bool) -> argparse.ArgumentParser:
 
 def codec_options() -> argparse.ArgumentParser:
     parser = _parent()
-    parser.add_argument("--codec", metavar="ID", help=f"image codec: {_codec_list()}")
+    parser.add_argument("--codec", metavar="ID", action=_CodecOption, help="image codec: %(codecs)s")
     parser.add_argument("--quality", type=quality, metavar="1..8",
                         help=f"quality level of lossy codecs, 8 is best; 3.5 lies between 3 and 4 "
                         f"(default: {DEFAULT_QUALITY})")
@@ -121,8 +120,25 @@ def encoding_options() -> argparse.ArgumentParser:
     return parser
 
 
-def _codec_list() -> str:
-    return f"{', '.join(codec_ids())} (default: {DEFAULT_CODEC}; png for 16-bit images)"
+class _CodecList:
+    """The codec ids for a help text, looked up when the help is printed: the lookup registers every
+    codec (the learned codec's module and Pillow's format plugins), which building a parser must not."""
+
+    def __str__(self) -> str:
+        from ..codec import codec_ids
+        return f"{', '.join(codec_ids())} (default: {DEFAULT_CODEC}; png for 16-bit images)"
+
+
+class _CodecOption(argparse.Action):
+    """``--codec ID``: stores ID; its help's ``%(codecs)s`` is a :class:`_CodecList`."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, **kwargs)
+        self.codecs = _CodecList()
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
 
 
 def output_option(metavar: str, help: str) -> argparse.ArgumentParser:
