@@ -78,8 +78,12 @@ def test_library_packages_import_no_argparse_and_no_cli_module():
     for module in sorted(MODULES):
         if module.split(".")[1:2] in (["analysis"], ["codec"], ["hazmat"]):
             path = MODULES[module]
-            names = {alias.name for node in _import_nodes(ast.parse(path.read_text(encoding="utf-8")))
-                     if isinstance(node, ast.Import) for alias in node.names}
+            names = set()
+            for node in _import_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name.partition(".")[0] for alias in node.names)
+                elif node.level == 0 and node.module:
+                    names.add(node.module.partition(".")[0])        # from argparse import ...
             assert "argparse" not in names, f"{module} imports argparse"
             assert not {name for name in _imported_modules(module) if name.startswith("securecomp.cli")}, module
 
