@@ -4,7 +4,7 @@
 bpp comes from the real bytes of :func:`securecomp.compress` (descriptor included), PSNR in RGB on
 the 8-bit reconstruction (:func:`securecomp.analysis.metrics.psnr`, the package's one PSNR), both
 averaged over the images per quality. BD-rate is Bjøntegaard's with PCHIP interpolation of
-log-rate over the overlapping PSNR range. No argparse here: the command line parses, this measures.
+log-rate over the overlapping PSNR range.
 """
 
 from __future__ import annotations
@@ -60,15 +60,15 @@ def bd_rate(anchor: list[tuple[float, float]], test: list[tuple[float, float]]) 
         pts = sorted({p for p in points if np.isfinite(p[1])}, key=lambda p: p[1])
         if len(pts) < 2:
             return None
-        psnr = np.array([p[1] for p in pts])
-        if np.any(np.diff(psnr) <= 0):
+        levels = np.array([p[1] for p in pts])        # PSNR, rising
+        if np.any(np.diff(levels) <= 0):
             return None
-        curves.append((psnr, np.log10([p[0] for p in pts])))
+        curves.append((levels, np.log10([p[0] for p in pts])))
     low = max(c[0][0] for c in curves)
     high = min(c[0][-1] for c in curves)
     if high <= low:
         return None
-    integrals = [PchipInterpolator(psnr, rate).integrate(low, high) for psnr, rate in curves]
+    integrals = [PchipInterpolator(levels, rate).integrate(low, high) for levels, rate in curves]
     return float((10 ** ((integrals[1] - integrals[0]) / (high - low)) - 1) * 100)
 
 

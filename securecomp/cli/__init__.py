@@ -7,7 +7,8 @@
   :mod:`.batch`, :mod:`.train`, :mod:`.bench`, :mod:`.report`.
 
 The library packages (securecomp.analysis, .codec, .hazmat) import no argparse and nothing of this
-package; docs/architecture.md draws the layers.
+package; docs/architecture.md draws the layers. Building the parser loads neither torch, scipy nor
+matplotlib (tests/test_startup.py): the commands that need them import them when they run.
 """
 
 from .main import DEBUG_VARIABLE, build_parser, main
