@@ -1,25 +1,38 @@
 """Where batch jobs run: in this process, in a local process pool, or on a Dask distributed cluster.
 
-Every runner yields one manifest record per job as jobs finish, and keeps only a bounded window of
-jobs in flight (a few per worker), so a ten-million-file run holds no ten million futures. A job
-whose worker fails outright (a crashed process, a killed Dask worker) becomes an error record.
+Every runner yields one outcome per job as jobs finish, and keeps only a bounded window of jobs in
+flight (a few per worker), so a ten-million-file run holds no ten million futures. A job whose
+worker fails outright (a crashed process, a killed Dask worker) becomes ``job.failed(message)``.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Callable, Iterator, Sequence
+from multiprocessing.context import BaseContext
+from typing import Any, Protocol, TypeVar
 
 from .errors import BatchError, ParameterError
 
 IN_FLIGHT_PER_WORKER = 4
 
 
-def check_runner(workers: int, dask) -> None:
+class Failable(Protocol):
+    """A job: it can say what its outcome is when its worker fails outright."""
+
+    def failed(self, error: str) -> Any: ...
+
+
+J = TypeVar("J", bound=Failable)
+S = TypeVar("S")
+R = TypeVar("R")
+
+
+def check_runner(workers: int, dask: Any) -> None:
     """Refuse a bad worker count, or ``dask`` without Dask distributed installed, before any work
     (a batch calls this before it creates OUT_DIR or the manifest)."""
     if not isinstance(workers, int) or workers < 1:
@@ -28,7 +41,7 @@ def check_runner(workers: int, dask) -> None:
         _distributed()
 
 
-def _distributed():
+def _distributed() -> Any:
     try:
         import distributed
     except ImportError:
@@ -37,7 +50,8 @@ def _distributed():
     return distributed
 
 
-def run_jobs(function: Callable, jobs: Sequence, settings, *, workers: int = 1, dask=None) -> Iterator[dict]:
+def run_jobs(function: Callable[[J, S], R], jobs: Sequence[J], settings: S, *, workers: int = 1,
+             dask: Any = None) -> Iterator[R]:
     check_runner(workers, dask)
     if dask is not None:
         return _run_dask(function, jobs, settings, dask, workers)
@@ -46,23 +60,22 @@ def run_jobs(function: Callable, jobs: Sequence, settings, *, workers: int = 1, 
     return (function(job, settings) for job in jobs)
 
 
-def failed(job, exc: BaseException) -> dict:
-    return dict(job.record, status="error", error=f"worker failed: {type(exc).__name__}: {exc}",
-                output_bytes=None, sha256=None)
+def failed(job: Failable, exc: BaseException) -> Any:
+    return job.failed(f"worker failed: {type(exc).__name__}: {exc}")
 
 
 # --- local process pool -----------------------------------------------------------------------
 
-def _pool_context():
+def _pool_context() -> BaseContext:
     # forkserver: children start from a clean server process, not from this one with its threads
     # (progress bar, executor manager); fork after threads can deadlock.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     return multiprocessing.get_context(method)
 
 
-def _run_pool(function, jobs, settings, workers: int) -> Iterator[dict]:
+def _run_pool(function: Callable[[J, S], R], jobs: Sequence[J], settings: S, workers: int) -> Iterator[R]:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
-    remaining, pending = iter(jobs), {}
+    remaining, pending = iter(jobs), dict[Future[R], J]()
     try:
         for job in islice(remaining, workers * IN_FLIGHT_PER_WORKER):
             pending[pool.submit(function, job, settings)] = job
@@ -76,7 +89,7 @@ def _run_pool(function, jobs, settings, workers: int) -> Iterator[dict]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _pool_result(future, job) -> dict:
+def _pool_result(future: Future[R], job: J) -> R:
     try:
         return future.result()
     except BrokenProcessPool:
@@ -88,13 +101,14 @@ def _pool_result(future, job) -> dict:
 
 # --- Dask distributed --------------------------------------------------------------------------
 
-def _run_dask(function, jobs, settings, dask, workers: int) -> Iterator[dict]:
+def _run_dask(function: Callable[[J, S], R], jobs: Sequence[J], settings: S, dask: Any,
+              workers: int) -> Iterator[R]:
     as_completed = _distributed().as_completed
     client, owned = _dask_client(dask, workers)
     try:
         window = max(1, sum(_dask_threads(client).values())) * IN_FLIGHT_PER_WORKER
         shared = client.scatter(settings, broadcast=True, hash=False)    # once per worker, not per job
-        remaining, pending = iter(jobs), {}
+        remaining, pending = iter(jobs), dict[Any, J]()
         queue = as_completed()
         for job in islice(remaining, window):
             queue.add(_submit(client, function, job, shared, pending))
@@ -107,13 +121,13 @@ def _run_dask(function, jobs, settings, dask, workers: int) -> Iterator[dict]:
             _close(client)
 
 
-def _submit(client, function, job, shared, pending: dict):
+def _submit(client: Any, function: Callable[[J, S], R], job: J, shared: Any, pending: dict[Any, J]) -> Any:
     future = client.submit(function, job, shared, pure=False, retries=0)
     pending[future.key] = job
     return future
 
 
-def _dask_result(future, job) -> dict:
+def _dask_result(future: Any, job: J) -> Any:
     try:
         return future.result()
     except Exception as exc:            # e.g. KilledWorker: the job is recorded as failed
@@ -122,7 +136,7 @@ def _dask_result(future, job) -> dict:
         future.release()
 
 
-def _dask_client(dask, workers: int):
+def _dask_client(dask: Any, workers: int) -> tuple[Any, bool]:
     """(client, whether this run created it): a Client as given, ``"local"``, or a scheduler address."""
     from distributed import Client, LocalCluster
 
@@ -141,11 +155,11 @@ def _dask_client(dask, workers: int):
                          hint="check the address (e.g. tcp://host:8786) and that the scheduler runs") from None
 
 
-def _dask_threads(client) -> dict:
+def _dask_threads(client: Any) -> dict[str, int]:
     return client.nthreads()
 
 
-def _close(client) -> None:
+def _close(client: Any) -> None:
     cluster = client.cluster
     client.close()
     if cluster is not None:

@@ -35,7 +35,7 @@ import resource
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,8 @@ from .recipients import Identity, format_identity, parse_identity
 from .secret import Key, Password, Recipients, Secret, secret_from, secret_kind
 from .suites import DEFAULT_SUITE, check_suite
 
-__all__ = ["Settings", "Summary", "Plan", "run_batch", "plan", "read_manifest", "ENCRYPTED_SUFFIX", "MANIFEST_NAME"]
+__all__ = ["Settings", "ManifestLine", "Summary", "Plan", "run_batch", "plan", "read_manifest", "ENCRYPTED_SUFFIX",
+           "MANIFEST_NAME"]
 
 ENCRYPTED_SUFFIX = ".sc"
 MANIFEST_NAME = "manifest.jsonl"
@@ -92,7 +93,7 @@ class Settings:
                                             or self.max_pixels != DEFAULT_MAX_PIXELS):
             raise ParameterError("max_kdf, allow_weak_kdf and max_pixels apply to batch decrypt only")
 
-    def public(self) -> dict:
+    def public(self) -> dict[str, Any]:
         """The settings as the manifest records them: the secret's kind, never the secret."""
         out: dict[str, Any] = {"direction": self.direction, "secret": secret_kind(self.secret)}
         if self.direction == "encrypt":
@@ -126,7 +127,7 @@ def _settings(values: dict[str, Any]) -> Settings:
     return Settings(**values)
 
 
-def _from_dict(direction: str, secret: dict, *, stacklevel: int) -> Secret:
+def _from_dict(direction: str, secret: dict[str, Any], *, stacklevel: int) -> Secret:
     """The ``{kind: value}`` form of securecomp 0.2's first batch API, still read (with a
     DeprecationWarning) until its last callers move to a typed secret."""
     warnings.warn("batch secret={kind: value} is deprecated: pass key=, password=, recipients= or identity=, "
@@ -146,15 +147,82 @@ def _secret(direction: str, secret: Secret | None, given: dict[str, Any]) -> Sec
 
 
 @dataclass(frozen=True)
+class ManifestLine:
+    """One line of the manifest (docs/format.md §9); :meth:`dumps` and :meth:`loads` are the one
+    place that writes and reads it.
+
+    On disk: one JSON object with sorted keys, every field below; ``seconds`` is left out of the
+    line of a job whose worker died. Reading is lenient: a line that is not a JSON object with a
+    string ``input`` (a write cut short) reads as None, unknown keys are ignored, and a missing
+    field or one of the wrong type reads as None (so that line never lets a file be skipped)."""
+
+    input: str                              # relative to IN_DIR, "/"-separated
+    output: str | None = None               # relative to OUT_DIR
+    input_bytes: int | None = None
+    input_mtime_ns: int | None = None
+    settings: dict[str, Any] | None = None  # Settings.public(): never a secret
+    status: str | None = None               # "ok" or "error"; "skipped" in a Summary only, never written
+    error: str | None = None
+    output_bytes: int | None = None
+    sha256: str | None = None               # lowercase hex of the output file
+    seconds: float | None = None
+
+    def dumps(self) -> str:
+        """The line, without its newline."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.seconds is None:
+            del values["seconds"]
+        return json.dumps(values, sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str) -> ManifestLine | None:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("input"), str):
+            return None
+        return cls(data["input"], **{name: _checked(data.get(name), kind) for name, kind in _FIELD_TYPES.items()})
+
+
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "output": str, "input_bytes": int, "input_mtime_ns": int, "settings": dict, "status": str, "error": str,
+    "output_bytes": int, "sha256": str, "seconds": (int, float)}
+
+
+def _checked(value: object, kind: type | tuple[type, ...]) -> Any:
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker returns for one job: its manifest line, the worker's pid and peak RSS."""
+
+    line: ManifestLine
+    worker: int | None = None
+    peak_rss_kib: int = 0
+
+
+@dataclass(frozen=True)
 class Job:
     source: str                     # absolute paths, as the workers open them
     target: str
-    record: dict                    # the manifest fields known before the work
-    expected: dict | None = None    # a previous "ok" line to verify instead of redoing
+    record: ManifestLine            # the manifest fields known before the work
+    expected: ManifestLine | None = None    # a previous "ok" line to verify instead of redoing
     conflict: str | None = None     # why this file cannot be done (two inputs, one output; a file kept)
-    root: str = ""                  # OUT_DIR, resolved: the target is written beneath it, record["output"]
+    root: str = ""                  # OUT_DIR, resolved: the target is written beneath it, as record.output
     replace: bool = False           # the target exists and may be replaced (ours, or --force)
     kept: bool = False              # the target is a file this batch did not write: kept, not overwritten
+
+    @property
+    def output(self) -> str:
+        assert self.record.output is not None       # plan() always sets it
+        return self.record.output
+
+    def failed(self, error: str) -> Outcome:
+        """The outcome of this job when its worker failed outright (a crashed process, a killed
+        Dask worker): an error line without ``seconds``."""
+        return Outcome(replace(self.record, status="error", error=error))
 
 
 @dataclass
@@ -173,7 +241,7 @@ class Summary:
     symlinks: int = 0               # symbolic links in IN_DIR not followed
     hidden: int = 0                 # hidden names in IN_DIR left out
     seconds: float = 0.0
-    errors: list[dict] = field(default_factory=list)
+    errors: list[ManifestLine] = field(default_factory=list)
     peak_rss_kib: dict[int, int] = field(default_factory=dict)      # worker pid -> peak RSS
 
     @property
@@ -196,7 +264,7 @@ def output_name(relative: str, direction: str) -> str:
 
 
 def _walk(root: Path, plan: Plan, *, skip: Path | None, follow_symlinks: bool,
-          include_hidden: bool) -> Iterator[os.DirEntry]:
+          include_hidden: bool) -> Iterator[os.DirEntry[str]]:
     """Regular files under ``root`` in sorted order, walked with a stack (no recursion, so no depth
     limit); symbolic links and hidden names are counted in ``plan`` and left out unless asked for,
     and the ``skip`` subtree (OUT_DIR inside IN_DIR) is left out. A folder reached twice through
@@ -221,12 +289,12 @@ def _walk(root: Path, plan: Plan, *, skip: Path | None, follow_symlinks: bool,
             yield entry
 
 
-def _sorted_entries(folder) -> list[os.DirEntry]:
+def _sorted_entries(folder: str | os.PathLike[str]) -> list[os.DirEntry[str]]:
     with os.scandir(folder) as listing:
         return sorted(listing, key=lambda e: e.name)
 
 
-def _identity(path) -> tuple[int, int]:
+def _identity(path: str | os.PathLike[str]) -> tuple[int, int]:
     stat = os.stat(path)
     return stat.st_dev, stat.st_ino
 
@@ -237,14 +305,14 @@ def _wanted(name: str, direction: str, extensions: frozenset[str]) -> bool:
     return Path(name).suffix.lower() in extensions
 
 
-def plan(in_dir: Path, out_dir: Path, settings: Settings, previous: dict[str, dict], *,
+def plan(in_dir: Path, out_dir: Path, settings: Settings, previous: dict[str, ManifestLine], *,
          recorded: frozenset[str] | set[str] = frozenset(), force: bool = False,
          follow_symlinks: bool = False, include_hidden: bool = False) -> Plan:
     """The jobs of a run, each with the previous manifest line to verify when it may be skipped.
     ``recorded``: the outputs the manifest says this batch wrote; any other existing target is kept
     (the job fails) unless ``force``."""
     in_dir, out_dir = in_dir.resolve(), out_dir.resolve()
-    extensions, public, seen = _image_extensions(), settings.public(), {}
+    extensions, public, seen = _image_extensions(), settings.public(), dict[str, str]()
     result = Plan([])
     walk = _walk(in_dir, result, skip=out_dir if out_dir.is_relative_to(in_dir) else None,
                  follow_symlinks=follow_symlinks, include_hidden=include_hidden)
@@ -253,15 +321,15 @@ def plan(in_dir: Path, out_dir: Path, settings: Settings, previous: dict[str, di
             continue
         relative = Path(entry.path).relative_to(in_dir).as_posix()
         stat = entry.stat()
-        record = {"input": relative, "output": output_name(relative, settings.direction),
-                  "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns, "settings": public}
-        target = _target(out_dir, record["output"])
-        other = seen.setdefault(record["output"], relative)
-        conflict = f"output {record['output']} is already written for {other}" if other != relative else None
+        output = output_name(relative, settings.direction)
+        record = ManifestLine(relative, output, stat.st_size, stat.st_mtime_ns, public)
+        target = _target(out_dir, output)
+        other = seen.setdefault(output, relative)
+        conflict = f"output {output} is already written for {other}" if other != relative else None
         exists = os.path.lexists(target)
-        kept = exists and not force and record["output"] not in recorded and conflict is None
+        kept = exists and not force and output not in recorded and conflict is None
         if kept:
-            conflict = (f"{record['output']} already exists in OUT_DIR and the manifest does not record it as "
+            conflict = (f"{output} already exists in OUT_DIR and the manifest does not record it as "
                         "this batch's output; it is kept (--force overwrites it)")
         result.jobs.append(Job(entry.path, target, record, _reusable(record, previous), conflict,
                                root=str(out_dir), replace=exists, kept=kept))
@@ -276,32 +344,34 @@ def _target(out_dir: Path, output: str) -> str:
     return str(target)
 
 
-def _reusable(record: dict, previous: dict[str, dict]) -> dict | None:
-    last = previous.get(record["input"])
-    keys = ("output", "input_bytes", "input_mtime_ns", "settings")
-    if last and last.get("status") == "ok" and all(last.get(k) == record[k] for k in keys):
+def _reusable(record: ManifestLine, previous: dict[str, ManifestLine]) -> ManifestLine | None:
+    last = previous.get(record.input)
+    if last is not None and last.status == "ok" and _done_as(last) == _done_as(record):
         return last
     return None
 
 
+def _done_as(line: ManifestLine) -> tuple[object, ...]:
+    """What must be unchanged for a line to let its input be skipped."""
+    return line.output, line.input_bytes, line.input_mtime_ns, line.settings
+
+
 # --- the work of one file (runs in a worker) ---------------------------------------------------
 
-def process(job: Job, settings: Settings) -> dict:
+def process(job: Job, settings: Settings) -> Outcome:
     """Do one file; never raises for a bad file: the error goes into the returned manifest line."""
     start = time.perf_counter()
-    record = dict(job.record, status="ok", error=None, output_bytes=None, sha256=None)
     try:
         if job.conflict:
             raise ParameterError(job.conflict)
         if job.expected is not None and _still_valid(job, job.expected):
-            return dict(job.expected, status="skipped", **_worker_info())
+            return _outcome(replace(job.expected, status="skipped"))
         data = _transform(job.source, settings)
-        write_beneath(job.root, job.record["output"], data, overwrite=job.replace)
-        record |= {"output_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        write_beneath(job.root, job.output, data, overwrite=job.replace)
+        line = replace(job.record, status="ok", output_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
     except Exception as exc:        # any failure of one file is recorded, the run goes on
-        record |= {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
-    record["seconds"] = round(time.perf_counter() - start, 4)
-    return dict(record, **_worker_info())
+        line = replace(job.record, status="error", error=f"{type(exc).__name__}: {exc}")
+    return _outcome(replace(line, seconds=round(time.perf_counter() - start, 4)))
 
 
 def _transform(source: str, settings: Settings) -> bytes:
@@ -316,10 +386,10 @@ def _transform(source: str, settings: Settings) -> bytes:
     return buffer.getvalue()
 
 
-def _still_valid(job: Job, expected: dict) -> bool:
+def _still_valid(job: Job, expected: ManifestLine) -> bool:
     """True when the target has exactly the size and SHA-256 the manifest recorded (read beneath
     OUT_DIR without following a symbolic link)."""
-    *folders, name = relative_parts(job.record["output"])
+    *folders, name = relative_parts(job.output)
     try:
         folder = open_folders_beneath(job.root, tuple(folders), create=False)
         try:
@@ -327,45 +397,42 @@ def _still_valid(job: Job, expected: dict) -> bool:
         finally:
             os.close(folder)
         with open(handle, "rb") as stream:
-            if os.fstat(stream.fileno()).st_size != expected.get("output_bytes"):
+            if os.fstat(stream.fileno()).st_size != expected.output_bytes:
                 return False
             digest = hashlib.sha256()
             while chunk := stream.read(1 << 20):
                 digest.update(chunk)
     except OSError:
         return False
-    return digest.hexdigest() == expected.get("sha256")
+    return digest.hexdigest() == expected.sha256
 
 
-def _worker_info() -> dict:
-    return {"_worker": os.getpid(), "_peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+def _outcome(line: ManifestLine) -> Outcome:
+    return Outcome(line, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 # --- manifest ----------------------------------------------------------------------------------
 
-def read_manifest(path: Path) -> dict[str, dict]:
+def read_manifest(path: Path) -> dict[str, ManifestLine]:
     """The last line of each input in a manifest; unparsable lines (a cut-off write) are skipped."""
     return _read_manifest(path)[0]
 
 
-def _read_manifest(path: Path) -> tuple[dict[str, dict], set[str]]:
+def _read_manifest(path: Path) -> tuple[dict[str, ManifestLine], set[str]]:
     """(the last line of each input, every output a line records as written with status ok)."""
-    found: dict[str, dict] = {}
+    found: dict[str, ManifestLine] = {}
     written: set[str] = set()
     try:
         handle = _open_manifest(path, os.O_RDONLY)
     except FileNotFoundError:
         return found, written
     with open(handle, encoding="utf-8", errors="replace") as lines:
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and isinstance(record.get("input"), str):
-                found[record["input"]] = record
-                if record.get("status") == "ok" and isinstance(record.get("output"), str):
-                    written.add(record["output"])
+        for text in lines:
+            line = ManifestLine.loads(text)
+            if line is not None:
+                found[line.input] = line
+                if line.status == "ok" and line.output is not None:
+                    written.add(line.output)
     return found, written
 
 
@@ -388,9 +455,8 @@ class _ManifestWriter:
             self._handle.write("\n")            # after a cut-off line, start a fresh one
         self._unsynced = 0
 
-    def append(self, record: dict) -> None:
-        line = {k: v for k, v in record.items() if not k.startswith("_")}
-        self._handle.write(json.dumps(line, sort_keys=True) + "\n")
+    def append(self, line: ManifestLine) -> None:
+        self._handle.write(line.dumps() + "\n")
         self._handle.flush()
         self._unsynced += 1
         if self._unsynced >= _FSYNC_EVERY:
@@ -413,11 +479,11 @@ def _ends_with_newline(handle: int) -> bool:
 
 # --- the run -----------------------------------------------------------------------------------
 
-def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
+def run_batch(direction: str, in_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
               secret: Secret | None = None, key: bytes | None = None, password: str | bytes | None = None,
               recipients: Any = None, identity: Identity | str | None = None,
               codec: str | None = None, quality: float | None = None, cipher: str = DEFAULT_SUITE,
-              workers: int = 1, dask=None, manifest: str | os.PathLike | None = None,
+              workers: int = 1, dask: Any = None, manifest: str | os.PathLike[str] | None = None,
               progress: bool | None = None, raise_on_error: bool = True, force: bool = False,
               follow_symlinks: bool = False, include_hidden: bool = False, max_kdf: KdfParams | None = None,
               allow_weak_kdf: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS) -> Summary:
@@ -450,8 +516,8 @@ def run_batch(direction: str, in_dir: str | os.PathLike, out_dir: str | os.PathL
     summary.kept = sum(job.kept for job in work.jobs)
     if summary.failed and raise_on_error:
         first = summary.errors[0]
-        raise BatchError(f"{summary.failed} of {len(work.jobs)} files failed; the first: {first['input']}: "
-                         f"{first['error']} (manifest: {manifest_path})")
+        raise BatchError(f"{summary.failed} of {len(work.jobs)} files failed; the first: {first.input}: "
+                         f"{first.error} (manifest: {manifest_path})")
     return summary
 
 
@@ -467,15 +533,16 @@ def _check_folders(in_dir: Path, out_dir: Path) -> tuple[Path, Path]:
     return in_dir, out_dir
 
 
-def _run(jobs: list[Job], settings: Settings, manifest_path: Path, *, workers: int, dask, progress) -> Summary:
+def _run(jobs: list[Job], settings: Settings, manifest_path: Path, *, workers: int, dask: Any,
+         progress: bool | None) -> Summary:
     from tqdm import tqdm
 
     summary, writer, start = Summary(), _ManifestWriter(manifest_path), time.perf_counter()
     bar = tqdm(total=len(jobs), unit="img", desc=f"batch {settings.direction}", smoothing=0.1,
                disable=None if progress is None else not progress)      # None: only on a terminal
     try:
-        for record in run_jobs(process, jobs, settings, workers=workers, dask=dask):
-            _account(summary, record, writer)
+        for outcome in run_jobs(process, jobs, settings, workers=workers, dask=dask):
+            _account(summary, outcome, writer)
             bar.update(1)
             bar.set_postfix(failed=summary.failed, refresh=False)
     finally:
@@ -485,17 +552,17 @@ def _run(jobs: list[Job], settings: Settings, manifest_path: Path, *, workers: i
     return summary
 
 
-def _account(summary: Summary, record: dict, writer: _ManifestWriter) -> None:
-    pid = record.get("_worker")
-    if pid is not None:
-        summary.peak_rss_kib[pid] = max(summary.peak_rss_kib.get(pid, 0), record.get("_peak_rss_kib", 0))
-    if record["status"] == "skipped":
+def _account(summary: Summary, outcome: Outcome, writer: _ManifestWriter) -> None:
+    if outcome.worker is not None:
+        summary.peak_rss_kib[outcome.worker] = max(summary.peak_rss_kib.get(outcome.worker, 0), outcome.peak_rss_kib)
+    line = outcome.line
+    if line.status == "skipped":
         summary.skipped += 1
         return
-    writer.append(record)
-    if record["status"] == "ok":
+    writer.append(line)
+    if line.status == "ok":
         summary.done += 1
     else:
         summary.failed += 1
-        summary.errors.append(record)
+        summary.errors.append(line)
 

@@ -89,7 +89,7 @@ def test_an_interrupted_run_resumes_without_redoing_finished_files(tree, tmp_pat
     def interrupted_after_three(job, settings):
         if len(calls) == 3:
             raise KeyboardInterrupt
-        calls.append(job.record["input"])
+        calls.append(job.record.input)
         return real(job, settings)
 
     monkeypatch.setattr(batch, "process", interrupted_after_three)
@@ -169,7 +169,7 @@ def test_decrypt_names_png_outputs_and_reports_two_inputs_for_one_output(tree, t
     _encrypt(tree, out)
     (out / "a.sc").write_bytes((out / "a.png.sc").read_bytes())     # would also become a.png
     summary = batch.run_batch("decrypt", out, tmp_path / "back", secret=SECRET, raise_on_error=False)
-    assert summary.failed == 1 and "already written" in summary.errors[0]["error"]
+    assert summary.failed == 1 and "already written" in summary.errors[0].error
     assert (tmp_path / "back" / "sub" / "deeper" / "d.png").exists()
 
 
@@ -181,7 +181,7 @@ def test_a_file_in_out_dir_the_manifest_does_not_record_is_kept_and_reported_unl
     (out / "sub" / "c.png.sc").write_bytes(b"the user's own file")
     summary = _encrypt(tree, out, raise_on_error=False)
     assert (summary.done, summary.failed, summary.kept) == (len(NAMES) - 1, 1, 1)
-    assert "sub/c.png.sc already exists" in summary.errors[0]["error"] and "--force" in summary.errors[0]["error"]
+    assert "sub/c.png.sc already exists" in summary.errors[0].error and "--force" in summary.errors[0].error
     assert (out / "sub" / "c.png.sc").read_bytes() == b"the user's own file"
     with pytest.raises(BatchError, match="1 of 6 files failed"):
         _encrypt(tree, out)                                     # still kept on a second run
@@ -207,7 +207,7 @@ def test_a_symlinked_folder_in_out_dir_is_never_written_through(tree, tmp_path):
     (back / "sub").symlink_to(elsewhere, target_is_directory=True)
     summary = batch.run_batch("decrypt", out, back, secret=SECRET, raise_on_error=False)
     assert summary.failed == 3 and summary.done == len(NAMES) - 3        # sub/c, sub/e, sub/deeper/d
-    assert all("symbolic link" in record["error"] for record in summary.errors)
+    assert all("symbolic link" in record.error for record in summary.errors)
     assert list(elsewhere.iterdir()) == []
     assert (back / "a.png").exists()
 
@@ -276,7 +276,7 @@ def test_the_tree_walk_is_iterative_and_handles_trees_deeper_than_the_recursion_
         work = batch.plan(root, tmp_path / "out", settings, {})
     finally:
         sys.setrecursionlimit(limit)
-    assert [job.record["input"] for job in work.jobs] == ["/".join(["d"] * depth + ["x.png"])]
+    assert [job.record.input for job in work.jobs] == ["/".join(["d"] * depth + ["x.png"])]
 
 
 def test_the_manifest_is_created_0600_and_never_opened_through_a_symlink(tree, tmp_path):
@@ -298,6 +298,76 @@ def test_dask_without_distributed_fails_before_out_dir_or_manifest_exist(tree, t
     with pytest.raises(ParameterError, match="needs Dask distributed"):
         _encrypt(tree, tmp_path / "out", dask="local")
     assert not (tmp_path / "out").exists()
+
+
+# --- the manifest line (issue 16): one dataclass, the same JSON on disk ---------------------------
+
+# Lines as securecomp 0.2 wrote them before ManifestLine (a run of the {kind: value} batch, verbatim).
+OLD_LINES = [
+    '{"error": "UnsupportedImageError: cannot read image /tmp/mref/in/b.png: not an image file Pillow can decode", '
+    '"input": "b.png", "input_bytes": 4, "input_mtime_ns": 1796315812829014668, "output": "b.png.sc", '
+    '"output_bytes": null, "seconds": 0.0002, "settings": {"cipher": "chaos+aes", "codec": "png", '
+    '"direction": "encrypt", "quality": null, "secret": "key"}, "sha256": null, "status": "error"}',
+    '{"error": null, "input": "sub/a.png", "input_bytes": 69, "input_mtime_ns": 1796315812828914029, '
+    '"output": "sub/a.png.sc", "output_bytes": 174, "seconds": 0.0178, "settings": {"cipher": "chaos+aes", '
+    '"codec": "png", "direction": "encrypt", "quality": null, "secret": "key"}, '
+    '"sha256": "8c5320c8730786cf7c392d106d776df238a747a647e1e53382f6d669b1dce7e3", "status": "ok"}',
+    # a job whose worker died: no "seconds"
+    '{"error": "worker failed: KilledWorker: x", "input": "c.png", "input_bytes": 5, "input_mtime_ns": 7, '
+    '"output": "c.png.sc", "output_bytes": null, "settings": {"direction": "decrypt", "secret": "identity"}, '
+    '"sha256": null, "status": "error"}',
+]
+
+
+@pytest.mark.parametrize("text", OLD_LINES)
+def test_a_manifest_line_reads_into_the_dataclass_and_writes_back_byte_for_byte(text):
+    line = batch.ManifestLine.loads(text)
+    assert line is not None and line.input == json.loads(text)["input"]
+    assert line.dumps() == text
+
+
+def test_a_manifest_line_reads_leniently_and_a_damaged_line_never_lets_a_file_be_skipped():
+    for junk in ('{"input": "f.png", "status": "o', "[1, 2]", '{"output": "x"}', '{"input": 3}', ""):
+        assert batch.ManifestLine.loads(junk) is None
+    odd = batch.ManifestLine.loads('{"input": "a.png", "status": "ok", "input_bytes": "69", "future_field": 1, '
+                                   '"output_bytes": true}')
+    assert odd == batch.ManifestLine("a.png", status="ok")
+
+
+def test_a_job_whose_worker_died_gets_an_error_line_without_seconds(tree, tmp_path):
+    from securecomp._batch_exec import failed
+
+    work = batch.plan(tree, tmp_path / "out", batch.Settings("encrypt", Key(KEY), codec="png"), {})
+    line = failed(work.jobs[0], RuntimeError("boom")).line
+    assert (line.input, line.status, line.error) == ("a.png", "error", "worker failed: RuntimeError: boom")
+    assert set(json.loads(line.dumps())) == set(json.loads(OLD_LINES[2]))
+
+
+def test_fresh_lines_have_the_fields_and_form_of_the_old_ones(tree, tmp_path):
+    (tree / "broken.png").write_bytes(b"junk")
+    out = tmp_path / "out"
+    _encrypt(tree, out, raise_on_error=False)
+    lines = (out / batch.MANIFEST_NAME).read_text().splitlines()
+    keys = set(json.loads(OLD_LINES[0]))
+    for text in lines:
+        assert set(json.loads(text)) == keys
+        assert json.dumps(json.loads(text), sort_keys=True) == text
+    assert {json.loads(text)["status"] for text in lines} == {"ok", "error"}
+    read = batch.read_manifest(out / batch.MANIFEST_NAME)
+    assert isinstance(read["broken.png"], batch.ManifestLine) and read["broken.png"].status == "error"
+
+
+def test_a_manifest_written_before_the_dataclass_still_lets_a_run_resume(tree, tmp_path):
+    out = tmp_path / "out"
+    _encrypt(tree, out)
+    manifest = out / batch.MANIFEST_NAME
+    old_form = []                       # rewritten as the dict-based writer did: the same, key for key
+    for text in manifest.read_text().splitlines():
+        record = json.loads(text)
+        old_form.append(json.dumps({k: v for k, v in record.items() if not k.startswith("_")}, sort_keys=True))
+    assert old_form == manifest.read_text().splitlines()
+    manifest.write_text("\n".join(old_form) + "\n")
+    assert _encrypt(tree, out).skipped == len(NAMES)
 
 
 # --- the typed secret (issue 16) ------------------------------------------------------------------
@@ -368,7 +438,7 @@ def _password_containers(folder, kdf, *, zero_payload=False):
 
 def _only_error(summary):
     assert (summary.done, summary.failed) == (0, 1)
-    return summary.errors[0]["error"]
+    return summary.errors[0].error
 
 
 def test_batch_decrypt_refuses_a_header_asking_for_the_maximum_kdf_cost_at_once(tmp_path):
@@ -380,7 +450,7 @@ def test_batch_decrypt_refuses_a_header_asking_for_the_maximum_kdf_cost_at_once(
     summary = batch.run_batch("decrypt", source, tmp_path / "back", password="pw", raise_on_error=False)
     assert time.perf_counter() - start < 2
     assert _only_error(summary).startswith("DecryptionError: the container asks for Argon2id")
-    assert "more than this reader allows" in summary.errors[0]["error"]
+    assert "more than this reader allows" in summary.errors[0].error
     with pytest.raises(BatchError, match="more than this reader allows"):
         batch.run_batch("decrypt", source, tmp_path / "back", password="pw")
 

@@ -94,7 +94,7 @@ def _print_summary(args: argparse.Namespace, summary: batch.Summary) -> None:
 
 def _failure(summary: batch.Summary, args: argparse.Namespace) -> BatchError:
     for record in summary.errors[:5]:
-        report_error(f"{record['input']}: {record['error']}")
+        report_error(f"{record.input}: {record.error}")
     manifest = args.manifest or f"{args.out_dir}/{batch.MANIFEST_NAME}"
     return BatchError(f"{summary.failed} files failed (each is recorded in {manifest})")
 
