@@ -138,12 +138,13 @@ def _from_dict(direction: str, secret: dict[str, Any], *, stacklevel: int) -> Se
 
 def _secret(direction: str, secret: Secret | None, given: dict[str, Any]) -> Secret:
     """The one secret of a run, of a kind ``direction`` takes; ParameterError otherwise."""
-    kinds = {kind.__name__.lower() for kind in _SECRET_TYPES[direction]}
-    stray = sorted(name for name, value in given.items() if value is not None and name not in kinds)
-    if stray or not set(given) <= {"key", "password", "recipients", "identity"}:
-        raise ParameterError(f"batch {direction} takes one of {' or '.join(sorted(kinds))}, "
-                             f"not {', '.join(stray or sorted(given))}")
-    return secret_from(secret=secret, **{kind: given.get(kind) for kind in sorted(kinds)})
+    kinds = sorted(kind.__name__.lower() for kind in _SECRET_TYPES[direction])
+    unknown = sorted(set(given) - {"key", "password", "recipients", "identity"})
+    stray = unknown or sorted(name for name, value in given.items() if value is not None and name not in kinds)
+    if stray:
+        raise ParameterError(f"batch {direction} takes one of {' or '.join(f'{kind}=' for kind in kinds)}, "
+                             f"not {', '.join(f'{name}=' for name in stray)}")
+    return secret_from(secret=secret, **{kind: given.get(kind) for kind in kinds})
 
 
 @dataclass(frozen=True)
