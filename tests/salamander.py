@@ -5,7 +5,7 @@ under k keys, for the commitment and partitioning regression tests.
 GCM's tag is GHASH_H(A, C) xor E_K(J0), and GHASH is linear in each ciphertext block, so with k - 1
 free blocks and the tag as unknowns the k keys' tag equations are a k × k linear system over
 GF(2^128) (row i: the free blocks' factors H_i^w and 1 for the tag). Len et al. fix the tag and
-interpolate a polynomial through k points instead; it is the same system.
+interpolate a polynomial through k points instead (k free blocks); either gives such a payload.
 
 :func:`partition_container` wraps such a payload in a real format-2 password container whose
 payload authenticates under every one of k candidate passwords.
