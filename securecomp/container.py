@@ -6,14 +6,20 @@ commitment). Its payload is an optional metadata block (ICC profile, EXIF, XMP) 
 both encrypted; its descriptor carries a real quality. Parsing is strict: unknown versions, codes or
 flags, non-canonical fields, sizes over the limits, truncation and trailing bytes all raise
 :class:`FormatError`, and every size is checked before anything is allocated for it.
+
+:func:`read_partial` is the tolerant reader for a container that :func:`parse` refuses (what
+``securecomp inspect`` shows of a truncated or damaged file): it reads the header field by field as
+far as the bytes go and says what stopped it. Nothing it returns is authenticated; decrypting
+goes through :func:`parse` only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from . import _wire
-from .codec.info import ImageInfo
+from .codec.info import MAX_CODEC_ID, MAX_MODEL_ID, MAX_QUALITY, MODES, QUALITY_STEP, ImageInfo, check_size
 from .errors import FormatError
 from .keys import NONCE_SIZE, SALT_SIZE, KdfParams
 from .suites import suite_coded, suite_named
@@ -170,3 +176,146 @@ def check_public_key(raw: bytes, what: str) -> None:
         raise FormatError(f"{what} is not a canonical X25519 public key")
     if raw in _LOW_ORDER:
         raise FormatError(f"{what} is a low-order X25519 point")
+
+
+# --- the tolerant reader of inspect ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PartialHeader:
+    """What :func:`read_partial` read of a container, in reading order, and what stopped it.
+
+    ``fields`` may hold: version, suite, key_type, nonce, kdf (KdfParams), recipients (a count),
+    codec, model, quality, mode, width, height, payload_size, metadata_size, header_mac (bytes); a
+    field is there only if it was read whole and is valid. ``problem`` is empty when the container
+    is whole (then :func:`parse` accepts it); ``truncated`` says the bytes end too early;
+    ``expected_size`` is the whole container's size, once the header has told it.
+    """
+
+    size: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    problem: str = ""
+    truncated: bool = False
+    expected_size: int | None = None
+
+
+class _Truncated(FormatError):
+    """The bytes end inside a field (the tolerant reader's way to tell truncation from damage)."""
+
+
+class _TolerantReader(_wire.Reader):
+    def __init__(self, data: bytes, fields: dict[str, Any]) -> None:
+        super().__init__(data, "container")
+        self.size = len(data)
+        self.fields = fields
+        self.at = "magic"           # the field being read
+
+    def take(self, n: int) -> bytes:
+        if self.pos + n > self.size:
+            raise _Truncated(f"container is truncated: its {self.size} bytes end inside the header "
+                             f"(in the {self.at.replace('_', ' ')} field)")
+        return super().take(n)
+
+    def keep(self, name: str, value: Any) -> Any:
+        self.fields[name] = value
+        return value
+
+
+def read_partial(blob: bytes) -> PartialHeader:
+    """Read as much of ``blob``'s header as its bytes hold; never raises for bad bytes.
+
+    Stops at the first field that is cut short or invalid (the rest cannot be located reliably).
+    """
+    fields: dict[str, Any] = {}
+    r = _TolerantReader(bytes(blob), fields)
+    try:
+        header_size = _read_partial_header(r)
+    except _Truncated as exc:
+        return PartialHeader(len(blob), fields, str(exc), truncated=True)
+    except FormatError as exc:
+        problem = str(exc) if r.at == "magic" else f"container is damaged: {exc}"
+        return PartialHeader(len(blob), fields, problem)
+    expected = header_size + sealed_size(fields["suite"], fields["payload_size"])
+    if len(blob) < expected:
+        problem = (f"container is truncated: it has {len(blob)} of its {expected} bytes "
+                   f"(the encrypted payload lacks {expected - len(blob)})")
+        return PartialHeader(len(blob), fields, problem, truncated=True, expected_size=expected)
+    if len(blob) > expected:
+        problem = f"container is damaged: it has {len(blob) - expected} trailing bytes after its {expected}"
+        return PartialHeader(len(blob), fields, problem, expected_size=expected)
+    return PartialHeader(len(blob), fields, expected_size=expected)
+
+
+def _read_partial_header(r: _TolerantReader) -> int:
+    """The field-by-field twin of :func:`parse`'s header read; returns the header's size."""
+    if not MAGIC.startswith(bytes(r.rest()[: len(MAGIC)])) or r.take(len(MAGIC)) != MAGIC:
+        raise FormatError("not a securecomp container (bad magic)")
+    r.at = "version"
+    version = r.keep("version", r.u8())
+    if version not in VERSIONS:
+        raise FormatError(f"unsupported container version {version}")
+    r.at = "suite"
+    suite_code = r.u8()
+    suite = suite_coded(suite_code)
+    if suite is None:
+        raise FormatError(f"unknown cipher suite code {suite_code}")
+    r.keep("suite", suite.name)
+    r.at = "key_type"
+    key_type = r.u8()
+    if key_type not in (KDF_KEY, KDF_ARGON2ID, KEY_RECIPIENTS):
+        raise FormatError(f"unknown key type code {key_type}")
+    r.keep("key_type", key_type)
+    r.at = "nonce"
+    r.keep("nonce", r.take(NONCE_SIZE))
+    if key_type == KDF_ARGON2ID:
+        r.at = "Argon2id_parameters"
+        r.keep("kdf", _read_kdf(r))
+    if key_type == KEY_RECIPIENTS:
+        r.at = "recipient_stanzas"
+        if r.pos < r.size and 1 <= _next_byte(r) <= MAX_RECIPIENTS:
+            r.keep("recipients", _next_byte(r))
+        _read_stanzas(r)
+    _read_partial_descriptor(r, version)
+    r.at = "payload_size"
+    payload_size = r.u64()
+    if payload_size > MAX_PAYLOAD:
+        raise FormatError(f"payload of {payload_size} bytes exceeds the limit of {MAX_PAYLOAD}")
+    r.keep("payload_size", payload_size)
+    if version >= 2:
+        r.at = "metadata_size"
+        metadata_size = r.u32()
+        if metadata_size > min(payload_size, MAX_METADATA):
+            raise FormatError(f"metadata block of {metadata_size} bytes exceeds the payload or {MAX_METADATA} bytes")
+        r.keep("metadata_size", metadata_size)
+        r.at = "header_MAC"
+        r.keep("header_mac", r.take(HEADER_MAC_SIZE))
+    return r.pos
+
+
+def _next_byte(r: _TolerantReader) -> int:
+    """The next byte, not consumed."""
+    return r.rest()[0]
+
+
+def _read_partial_descriptor(r: _TolerantReader, version: int) -> None:
+    """The image descriptor field by field (the layout of :meth:`ImageInfo.read`)."""
+    r.at = "codec"
+    r.keep("codec", r.ident("codec id", MAX_CODEC_ID))
+    r.at = "model"
+    r.keep("model", r.ident("model id", MAX_MODEL_ID, allow_empty=True))
+    r.at = "quality"
+    quality = r.u8() if version == 1 else r.u16() / QUALITY_STEP
+    if not (quality == 0 or 1 <= quality <= MAX_QUALITY):
+        raise FormatError(f"quality {quality} is neither 0 (lossless) nor in 1..{MAX_QUALITY}")
+    r.keep("quality", ImageInfo("x", "L", 1, 1, quality).quality)
+    r.at = "mode"
+    mode = r.u8()
+    if mode not in MODES:
+        raise FormatError(f"unknown image mode code {mode}")
+    r.keep("mode", MODES[mode])
+    r.at = "width"
+    width = r.u32()
+    r.at = "height"
+    height = r.u32()
+    check_size(width, height)
+    r.keep("width", width)
+    r.keep("height", height)

@@ -15,6 +15,7 @@ __all__ = [
     "DecryptionError",
     "ParameterError",
     "UnsupportedImageError",
+    "MultiFrameImageError",
     "CodecError",
     "TransportError",
     "BatchError",
@@ -22,6 +23,7 @@ __all__ = [
     "InputOutputError",
     "OutputExistsError",
     "LegacyFormatWarning",
+    "ImageConversionWarning",
 ]
 
 
@@ -74,7 +76,16 @@ class UnsupportedImageError(SecurecompError, ValueError):
     """An image whose mode, dtype, shape or size securecomp cannot carry."""
 
     exit_code = 5
-    default_hint = "supported: L, RGB, RGBA (8-bit) and 16-bit grayscale, at most 2**28 pixels"
+    default_hint = ("supported: L, RGB, RGBA (8-bit) and 16-bit grayscale images, in PNG, JPEG, WebP, TIFF or "
+                    "another format Pillow reads")
+
+
+class MultiFrameImageError(UnsupportedImageError):
+    """An image with several frames (an animated GIF, PNG or WebP, a multi-page TIFF): a container
+    carries one frame, so the image is refused rather than cut to its first frame without a word."""
+
+    default_hint = ("to encrypt the first frame only, pass --first-frame (first_frame=True of "
+                    "securecomp.images.to_image); or save each frame as its own file")
 
 
 class CodecError(SecurecompError):
@@ -122,3 +133,8 @@ class OutputExistsError(SecurecompError):
 
 class LegacyFormatWarning(UserWarning):
     """A file in an older format was read: it opens, but lacks a later format's guarantees."""
+
+
+class ImageConversionWarning(UserWarning):
+    """An input image was changed on its way into a container: CMYK converted to RGB, or only the
+    first of several frames taken (when asked for)."""

@@ -8,16 +8,26 @@ and "I;16" (16-bit grayscale). :func:`to_image` accepts
   "RGBX", "CMYK", "YCbCr", "HSV" -> "RGB"; integer modes ("I", "I;16B", ...) -> "I;16" exactly,
   when every value fits 0..65535;
 - a numpy array: uint8 of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), or uint16 (H, W);
-- a path (``str`` or ``os.PathLike``) to an image file; a multi-frame file gives its first frame,
-  and an EXIF orientation is applied, so the pixels are the ones a viewer shows.
+- a path (``str`` or ``os.PathLike``) to an image file; an EXIF orientation is applied, so the
+  pixels are the ones a viewer shows.
 
-The size limits of :mod:`securecomp.codec.info` are checked before any pixel is decoded.
+Nothing is lost without a word: an image of several frames (an animated GIF, PNG or WebP, a
+multi-page TIFF) raises :class:`~securecomp.errors.MultiFrameImageError` unless ``first_frame=True``,
+which takes the first frame and warns; a CMYK image is converted to RGB with an
+:class:`~securecomp.errors.ImageConversionWarning` (its CMYK colour profile, which no longer fits
+the pixels, is dropped), as is taking the primary picture of an MPO file (a JPEG that carries a
+second picture, such as a preview or the other half of a stereo pair).
+
+The size limits of :mod:`securecomp.codec.info` are checked before any pixel is decoded, and image
+files are read under Pillow's decompression-bomb limit (2 * ``PIL.Image.MAX_IMAGE_PIXELS``).
 Anything else raises :class:`~securecomp.errors.UnsupportedImageError`.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,10 +35,11 @@ from typing import Any
 import numpy as np
 from PIL import ExifTags, Image, ImageOps
 
-from .codec.info import check_size
-from .errors import FormatError, SecurecompError, UnsupportedImageError
+from .codec.info import MAX_PIXELS, MAX_SIDE, check_size
+from .errors import FormatError, ImageConversionWarning, MultiFrameImageError, SecurecompError, UnsupportedImageError
 
-__all__ = ["CARRIED_MODES", "to_image", "image_to_array", "pillow_errors", "to_sixteen_bit", "apply_exif_orientation"]
+__all__ = ["CARRIED_MODES", "to_image", "image_from_bytes", "image_to_array", "pillow_errors", "to_sixteen_bit",
+           "apply_exif_orientation", "pillow_pixel_limit"]
 
 CARRIED_MODES = ("L", "RGB", "RGBA", "I;16")
 _INTEGER_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
@@ -49,17 +60,36 @@ _TYPE_HINT = (
     "pass a PIL.Image.Image, a numpy array or a path; for encoded bytes use PIL.Image.open(io.BytesIO(data))"
 )
 SIXTEEN_BIT_LIMIT = 65535
+_FORMATS_HINT = "use PNG, JPEG, WebP, AVIF, JPEG 2000, TIFF, BMP or another format Pillow reads"
+_SIZE_HINT = f"securecomp carries images of at most {MAX_SIDE} pixels per side and {MAX_PIXELS:,} pixels in all"
 
 
-def to_image(obj: Any) -> Image.Image:
-    """Return ``obj`` as a PIL image whose mode is one of :data:`CARRIED_MODES`."""
+def to_image(obj: Any, *, first_frame: bool = False) -> Image.Image:
+    """Return ``obj`` as a PIL image whose mode is one of :data:`CARRIED_MODES`.
+
+    An image of several frames raises :class:`MultiFrameImageError`, unless ``first_frame`` is
+    true: then its first frame is taken, with an :class:`ImageConversionWarning`.
+    """
     if isinstance(obj, Image.Image):
-        return _normalize(obj)
+        return _normalize(obj, name="the image", first_frame=first_frame)
     if isinstance(obj, np.ndarray):
         return _from_array(obj)
     if isinstance(obj, (str, os.PathLike)):
-        return _from_path(os.fspath(obj))
+        return _from_path(os.fspath(obj), first_frame=first_frame)
     raise UnsupportedImageError(f"cannot use a {type(obj).__name__} as an image", hint=_TYPE_HINT)
+
+
+def image_from_bytes(data: bytes, *, name: str = "the image", first_frame: bool = False) -> Image.Image:
+    """The image in encoded bytes (a PNG, JPEG, ... file's contents), read as :func:`to_image` reads
+    a file: upright, in a carried mode; ``name`` is what messages call it (e.g. "stdin")."""
+    if not data:
+        raise UnsupportedImageError(f"{name} is empty (0 bytes), not an image", hint=_FORMATS_HINT)
+    with pillow_errors(UnsupportedImageError, f"cannot read {name}"):
+        try:
+            image = Image.open(io.BytesIO(data))
+        except Image.UnidentifiedImageError as exc:
+            raise _not_an_image(name) from exc
+    return _normalize(image, name=name, upright=True, first_frame=first_frame)
 
 
 def image_to_array(obj: Any) -> np.ndarray:
@@ -76,19 +106,41 @@ def check_image_size(width: int, height: int) -> None:
     try:
         check_size(width, height)
     except FormatError as exc:
-        raise UnsupportedImageError(str(exc)) from exc
+        raise UnsupportedImageError(str(exc), hint=_SIZE_HINT) from exc
 
 
-def _normalize(image: Image.Image, *, upright: bool = False) -> Image.Image:
+def _normalize(image: Image.Image, *, name: str, upright: bool = False, first_frame: bool = False) -> Image.Image:
     check_image_size(*image.size)
-    with pillow_errors(UnsupportedImageError, "cannot decode image"):
+    with pillow_errors(UnsupportedImageError, f"cannot decode {name}"):
+        frames = _frames(image, name, first_frame)
         if upright:
             image = apply_exif_orientation(image)
         image.load()
-        return _to_carried_mode(image)
+        carried = _to_carried_mode(image, name)
+        if frames > 1 and getattr(carried, "n_frames", 1) > 1:
+            carried = carried.copy()        # the first frame alone: to_image() of it sees one frame
+        return carried
 
 
-def _to_carried_mode(image: Image.Image) -> Image.Image:
+def _frames(image: Image.Image, name: str, first_frame: bool) -> int:
+    """The image's frame count; refuses several frames unless ``first_frame`` (then seeks to frame 0)."""
+    frames = int(getattr(image, "n_frames", 1) or 1)
+    if frames <= 1:
+        return frames
+    if image.format == "MPO":       # a JPEG with a preview, depth map or stereo twin after its picture
+        kept = "kept its primary picture only"
+        warnings.warn(f"{name} is an MPO file of {frames} pictures; {kept}", ImageConversionWarning, stacklevel=4)
+    elif not first_frame:
+        raise MultiFrameImageError(
+            f"{name} has {frames} frames (an animation or a multi-page file); securecomp carries one image")
+    else:
+        warnings.warn(f"{name} has {frames} frames; only the first is kept", ImageConversionWarning,
+                      stacklevel=4)
+    image.seek(0)
+    return frames
+
+
+def _to_carried_mode(image: Image.Image, name: str = "the image") -> Image.Image:
     mode = image.mode
     if mode in _INTEGER_MODES:
         return to_sixteen_bit(image)
@@ -96,6 +148,8 @@ def _to_carried_mode(image: Image.Image) -> Image.Image:
         return image
     if mode == "P":
         return image.convert("RGBA" if image.has_transparency_data else "RGB")
+    if mode == "CMYK":
+        return _from_cmyk(image, name)
     if mode in _CONVERSIONS:
         return image.convert(_CONVERSIONS[mode])
     raise UnsupportedImageError(
@@ -124,9 +178,20 @@ def _array_mode(array: np.ndarray) -> str:
     return mode
 
 
-def _from_path(path: str) -> Image.Image:
+def _from_cmyk(image: Image.Image, name: str) -> Image.Image:
+    """RGB, as Pillow converts CMYK (no colour management); the CMYK colour profile is dropped, as it
+    no longer describes the pixels."""
+    rgb = image.convert("RGB")
+    profile = rgb.info.pop("icc_profile", None)
+    dropped = " and its CMYK colour profile dropped" if profile else ""
+    warnings.warn(f"{name} is CMYK: converted to RGB without colour management{dropped}; colours may shift",
+                  ImageConversionWarning, stacklevel=5)
+    return rgb
+
+
+def _from_path(path: str, *, first_frame: bool = False) -> Image.Image:
     with _open(path) as image:
-        return _normalize(image, upright=True)
+        return _normalize(image, name=path, upright=True, first_frame=first_frame)
 
 
 def _open(path: str) -> Image.Image:
@@ -137,10 +202,17 @@ def _open(path: str) -> Image.Image:
             message = f"cannot read image {path}: no such file"
             raise UnsupportedImageError(message, hint="check the path") from exc
         except Image.UnidentifiedImageError as exc:
-            raise UnsupportedImageError(
-                f"cannot read image {path}: not an image file Pillow can decode",
-                hint="use PNG, JPEG, WebP, AVIF, JPEG 2000, TIFF, BMP or another format Pillow reads",
-            ) from exc
+            raise _not_an_image(f"image {path}") from exc
+
+
+def _not_an_image(name: str) -> UnsupportedImageError:
+    return UnsupportedImageError(f"cannot read {name}: not an image file Pillow can decode", hint=_FORMATS_HINT)
+
+
+def pillow_pixel_limit() -> int | None:
+    """The most pixels Pillow opens an image file with (2 * ``Image.MAX_IMAGE_PIXELS``; None: no limit)."""
+    limit = Image.MAX_IMAGE_PIXELS
+    return None if limit is None else 2 * limit
 
 
 def apply_exif_orientation(image: Image.Image) -> Image.Image:
@@ -163,7 +235,10 @@ def pillow_errors(error: type[SecurecompError], what: str) -> Iterator[None]:
     except (SecurecompError, MemoryError):
         raise
     except Image.DecompressionBombError as exc:
-        raise error(f"{what}: the image declares too many pixels ({exc})") from exc
+        limit = pillow_pixel_limit() or 0
+        raise error(f"{what}: the image declares too many pixels ({exc})",
+                    hint=f"Pillow opens image files of at most {limit:,} pixels (a guard against decompression "
+                    "bombs); if you trust the file, raise PIL.Image.MAX_IMAGE_PIXELS in Python") from exc
     except Exception as exc:
         raise error(f"{what}: {exc}") from exc
 

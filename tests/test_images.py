@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageOps
 
-from securecomp.errors import UnsupportedImageError
+from securecomp.errors import ImageConversionWarning, UnsupportedImageError
 from securecomp.images import CARRIED_MODES, image_to_array, to_image
 
 RNG = np.random.default_rng(7)
@@ -80,8 +80,11 @@ def test_arrays_of_other_dtypes_or_shapes_raise_unsupported_image_error(array):
     [("1", "L"), ("LA", "RGBA"), ("PA", "RGBA"), ("RGBX", "RGB"), ("CMYK", "RGB"), ("YCbCr", "RGB"),
      ("HSV", "RGB")],
 )
-def test_other_pil_modes_convert_to_a_carried_mode(source, mode):
+def test_other_pil_modes_convert_to_a_carried_mode(source, mode, recwarn):
     assert to_image(Image.new(source, (3, 2))).mode == mode
+    conversions = [str(w.message) for w in recwarn if issubclass(w.category, ImageConversionWarning)]
+    assert conversions == (["the image is CMYK: converted to RGB without colour management; colours may shift"]
+                           if source == "CMYK" else [])
 
 
 def test_palette_image_becomes_rgba_with_transparency_and_rgb_without():

@@ -1,7 +1,8 @@
 """Input, output, secrets and error reporting for the command line.
 
 Manners, after age: binary output never goes to a terminal, output files appear atomically or not
-at all, an existing output needs --force, passwords come from the terminal or a file.
+at all, an existing output needs --force, passwords come from the terminal or a file. Messages
+name the user's paths (never a temporary file's), and every warning is one ``warning:`` line.
 """
 
 from __future__ import annotations
@@ -9,16 +10,27 @@ from __future__ import annotations
 import getpass
 import io
 import os
+import re
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from PIL import Image
 
 from .._atomic import atomic_write
-from ..errors import InputOutputError, OutputExistsError, ParameterError, UnsupportedImageError, UsageError
-from ..images import apply_exif_orientation, pillow_errors
+from ..errors import (
+    FormatError,
+    InputOutputError,
+    OutputExistsError,
+    ParameterError,
+    SecurecompError,
+    UnsupportedImageError,
+    UsageError,
+)
+from ..images import image_from_bytes, pillow_errors, to_image
 from ..keys import read_key_file, readable_by_others
 from ..recipients import MAX_RECIPIENTS, parse_recipient, read_identity_file
 from ..secret import Key, Password, Recipients, Secret
@@ -27,6 +39,9 @@ T = TypeVar("T")
 STDIO = "-"
 MAX_PASSWORD_FILE = 1 << 16
 LOSSLESS_FORMAT = "PNG"
+# What Pillow writes lossily (with its default options): the decrypted pixels change once more.
+LOSSY_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "WEBP": "WebP", "GIF": "GIF (256 colours)", "AVIF": "AVIF"}
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp\Z")     # _atomic's name beside the target
 
 
 def is_stdio(path: str | None) -> bool:
@@ -35,15 +50,28 @@ def is_stdio(path: str | None) -> bool:
 
 # --- input -------------------------------------------------------------------------------------
 
-def read_input(path: str | None) -> bytes:
-    """The bytes of ``path``, or of stdin for ``-``/None (refused when stdin is a terminal)."""
+def read_input(path: str | None, what: str = "container") -> bytes:
+    """The bytes of ``path``, or of stdin for ``-``/None (refused when stdin is a terminal or empty)."""
     if path is not None and not is_stdio(path):
         return _read_file(Path(path))
     stdin = sys.stdin
     if stdin is None or stdin.isatty():
         raise UsageError("no input: stdin is a terminal",
                          hint="give an input FILE, or pipe the data in (`... | securecomp COMMAND -`)")
-    return stdin.buffer.read()
+    data = stdin.buffer.read()
+    if not data:
+        raise InputOutputError(f"stdin is empty: no {what} was piped in",
+                               hint=f"name the {what} file as an argument, or pipe one in (`... - < FILE`)")
+    return data
+
+
+def read_container(path: str | None) -> bytes:
+    """A container's bytes (read_input); an empty file is named as such rather than "truncated"."""
+    data = read_input(path, "container")
+    if not data:
+        raise FormatError(f"{path} is empty (0 bytes), not a securecomp container",
+                          hint="was a copy or download cut short? get the file again from its source")
+    return data
 
 
 def _read_file(path: Path, limit: int | None = None) -> bytes:
@@ -55,15 +83,13 @@ def _read_file(path: Path, limit: int | None = None) -> bytes:
         return handle.read(limit)
 
 
-def image_input(path: str | None) -> str | Image.Image:
-    """What securecomp.encrypt takes: the path of an image file, or the image piped to stdin."""
+def image_input(path: str | None, *, first_frame: bool = False) -> Image.Image:
+    """The image file at ``path``, or piped to stdin, read as securecomp.encrypt reads a path (upright,
+    in a carried mode); several frames are refused unless ``first_frame`` (securecomp.images)."""
     if path is not None and not is_stdio(path):
         _check_readable(Path(path))
-        return str(path)
-    with pillow_errors(UnsupportedImageError, "cannot read the image on stdin"):
-        # the pixels a viewer shows, as for files
-        image = apply_exif_orientation(Image.open(io.BytesIO(read_input(path))))
-    return image
+        return to_image(path, first_frame=first_frame)
+    return image_from_bytes(read_input(path, "image"), name="the image on stdin", first_frame=first_frame)
 
 
 def _check_readable(path: Path) -> None:
@@ -100,7 +126,21 @@ def write_output(path: str | None, data: bytes, *, force: bool, mode: int = 0o66
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        atomic_write(path, data, mode=mode, overwrite=force)
+        with writing(path):
+            atomic_write(path, data, mode=mode, overwrite=force)
+
+
+@contextmanager
+def writing(path: str | os.PathLike) -> Iterator[None]:
+    """Turn an OSError of writing ``path`` (whose temporary file it may name) into InputOutputError
+    naming ``path`` itself."""
+    try:
+        yield
+    except SecurecompError:
+        raise
+    except OSError as exc:
+        raise InputOutputError(f"cannot write {path}: {exc.strerror or type(exc).__name__}",
+                               hint="check that the folder exists, is writable and has space left") from exc
 
 
 def image_format(path: str | None) -> str:
@@ -113,6 +153,14 @@ def image_format(path: str | None) -> str:
         raise ParameterError(f"cannot tell an image format Pillow writes from {extension!r}",
                              hint="use a .png output to keep every pixel exactly")
     return known[extension]
+
+
+def lossy_output_warning(path: str | None, file_format: str) -> str | None:
+    """The one-line warning for writing a decrypted image in a lossy format, or None."""
+    if file_format not in LOSSY_FORMATS:
+        return None
+    return (f"{path} is written as {LOSSY_FORMATS[file_format]}, which compresses the decrypted pixels again, "
+            "lossily; use a .png output to keep them exactly")
 
 
 def encode_image(image: Image.Image, file_format: str) -> bytes:
@@ -221,6 +269,30 @@ def report_error(message: str, hint: str = "") -> None:
 
 
 def report_os_error(exc: OSError) -> int:
-    where = f"{exc.filename}: " if exc.filename else ""
+    where = f"{shown_path(exc.filename)}: " if exc.filename else ""
     report_error(f"{where}{exc.strerror or exc}", "check that the input exists and the output folder is writable")
     return InputOutputError.exit_code
+
+
+def shown_path(filename: object) -> str:
+    """``filename`` as a message shows it: an atomic write's temporary file becomes its target's name."""
+    text = os.fsdecode(filename) if isinstance(filename, (str, bytes, os.PathLike)) else str(filename)
+    folder, name = os.path.split(text)
+    match = _TEMPORARY.match(name)
+    return os.path.join(folder, match["name"]) if match else text
+
+
+@contextmanager
+def reported_warnings() -> Iterator[None]:
+    """Print every warning raised inside as one ``warning: ...`` line on stderr (after the block)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                print_warning(str(warning.message))
+
+
+def print_warning(message: str) -> None:
+    print(f"warning: {' '.join(message.split())}", file=sys.stderr)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import _wire
-from ..errors import CodecError
+from ..errors import CodecError, ParameterError
 from .base import Codec
 from .info import MAX_CODEC_ID, MAX_MODEL_ID
 
-__all__ = ["register", "get_codec", "codec_ids", "codecs_for_mode", "on_first_use"]
+__all__ = ["register", "get_codec", "check_codec_choice", "codec_ids", "codecs_for_mode", "on_first_use"]
 
 _REGISTRY: dict[str, Codec] = {}
 _loaders: list[Callable[[], None]] = []
@@ -66,7 +66,17 @@ def get_codec(codec_id: str) -> Codec:
     try:
         return _REGISTRY[codec_id]
     except (KeyError, TypeError):
-        raise CodecError(f"unknown codec {codec_id!r}; known codecs: {', '.join(codec_ids())}") from None
+        raise CodecError(f"unknown codec {codec_id!r}; known codecs: {', '.join(codec_ids())}",
+                         hint="a container that names another codec was written by a newer or extended securecomp; "
+                              "open it there") from None
+
+
+def check_codec_choice(codec_id: str | None) -> None:
+    """Refuse a codec the caller chose that is not registered: ParameterError (exit 2, a bad value),
+    where :func:`get_codec` raises CodecError (a container naming a codec this version lacks)."""
+    _load()
+    if codec_id is not None and (not isinstance(codec_id, str) or codec_id not in _REGISTRY):
+        raise ParameterError(f"unknown codec {codec_id!r}", hint=f"choose one of {', '.join(codec_ids())}")
 
 
 def codec_ids() -> list[str]:
