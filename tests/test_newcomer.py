@@ -496,3 +496,15 @@ def test_exif_left_out_says_so_on_one_line_and_keep_metadata_keeps_it_quiet(tmp_
     code, _, err = run(capsys, "encrypt", source, "-o", tmp_path / "b.sc", "--key-file", key_file, "--codec", "png",
                        "--keep-metadata")
     assert code == 0 and err == ""
+
+
+def test_the_readme_says_what_the_command_line_does_with_the_limits_it_enforces():
+    from securecomp.codec.info import DEFAULT_MAX_PIXELS
+
+    text = (REPO / "README.md").read_text()
+    privacy = text.split("## Privacy", 1)[1].split("\n## ", 1)[0]
+    assert "without saying so" not in privacy
+    assert "--first-frame" in privacy and "MultiFrameImageError" in privacy and "ImageConversionWarning" in privacy
+    flat = " ".join(privacy.split())
+    assert f"to {pillow_pixel_limit():,} pixels (Pillow's decompression-bomb limit)" in flat
+    assert f"opens up to {DEFAULT_MAX_PIXELS:,}" in flat and f"limit of {MAX_PIXELS:,} (2**28)" in flat
