@@ -52,6 +52,13 @@ s7c() { v2 v2-s7c runs/v2-s7b/checkpoint.pt --lr 2e-4 --steps 100000 --seed 72; 
 # 4. Session 8 and on: continue from the committed weights file (its manifest record carries the
 #    training log so far), at the same recipe unless the log says otherwise.
 s8() { v2 v2-s8 "$WEIGHTS/mbt2018-mean-gain.pt" --lr 2e-4 --steps 100000 --seed 80; }
+# 5. Session 8, from s8's checkpoint (stopped at step 1,5xx, at its first validation): M = 160 latent
+#    channels capped the top qualities (benchmarks/transform_ceiling.py: g_s(g_a(x)) with no
+#    quantization at all reached only 34.5-39.6 dB on val/clic2025 crops, and quality 8 coded within
+#    0.3-0.7 dB of that), so the model widens to M = 320 as CompressAI's high-rate models (N stays
+#    112): the old channels keep their weights, the new ones start silent (MeanScaleGainHyperprior
+#    .init_from), about 10 % more time per step.
+s8w() { v2 v2-s8w runs/v2-s8/checkpoint.pt --lr 2e-4 --steps 100000 --seed 81; }
 
 for stage in "$@"; do
     "$stage"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from securecomp.codec import zoo
+from securecomp.codec import models, zoo
 from securecomp.codec.meanscale import LAMBDAS, MeanScaleGainHyperprior, initial_gains, lambda_of
 from securecomp.codec.models import ScaleHyperprior
 from securecomp.codec.train import rate_distortion
@@ -13,6 +13,12 @@ from securecomp.cli import main
 
 from test_learned_engine import spread
 from test_train import _events, images  # noqa: F401  (a fixture)
+
+
+@pytest.fixture(autouse=True)
+def float32_transforms(monkeypatch):
+    """These tests compare transforms exactly: no bf16 (tests/test_learned_codec.py checks it)."""
+    monkeypatch.setattr(models, "_native_bf16", lambda: False)
 
 Q6 = zoo.WEIGHTS / "bmshj2018-hyperprior-q6.pt"
 
@@ -78,13 +84,35 @@ def test_starting_from_the_shipped_quality_6_reproduces_it_at_quality_6():
     reference = ScaleHyperprior(112, 160)
     reference.load_state_dict(state)
     model = MeanScaleGainHyperprior(112, 160)
-    model.init_from_scale_hyperprior(state)
+    model.init_from(state)
     x = torch.rand(1, 3, 128, 128)
     with torch.no_grad():
         ours, theirs = model.eval()(x, torch.tensor([6.0])), reference.eval()(x)
     assert torch.allclose(ours["x_hat"], theirs["x_hat"], atol=1e-5)
     for name in ("y", "z"):
         assert torch.allclose(ours["likelihoods"][name], theirs["likelihoods"][name], atol=1e-6)
+
+
+def test_a_wider_model_starts_as_the_narrower_one_it_grows_from():
+    """M 24 -> 40: the new latent channels are silent (g_s reads them with zero weights, h_a
+    ignores them), so reconstructions match and the old channels' likelihoods are unchanged, at
+    every quality; g_a already gives them small non-zero outputs, from which training grows them."""
+    narrow = spread(MeanScaleGainHyperprior(16, 24)).eval()
+    wide = MeanScaleGainHyperprior(16, 40)
+    wide.init_from(narrow.state_dict())
+    wide.eval()
+    x = torch.rand(2, 3, 128, 128)
+    for quality in (1.0, 4.5, 8.0):
+        q = torch.tensor([quality, quality])
+        with torch.no_grad():
+            ours, theirs = wide(x, q), narrow(x, q)
+            y = wide.g_a(x)
+        assert torch.allclose(ours["x_hat"], theirs["x_hat"], atol=1e-5)
+        assert torch.allclose(ours["likelihoods"]["y"][:, :24], theirs["likelihoods"]["y"], atol=1e-6)
+        assert torch.allclose(ours["likelihoods"]["z"], theirs["likelihoods"]["z"], atol=1e-6)
+        assert 0 < float(y[:, 24:].abs().max()) < 0.1 * float(y[:, :24].abs().max())
+    with pytest.raises(ValueError, match="width"):
+        MeanScaleGainHyperprior(16, 16).init_from(narrow.state_dict())
 
 
 def test_per_image_lambdas_weigh_each_image_by_its_own():

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 
 from .entropy import EntropyBottleneck, GaussianConditional
 from .layers import FRAC_BITS, IntegerNetwork, conv, deconv
-from .models import CompressionModel, _channels_last, analysis_transform, synthesis_transform
+from .models import CompressionModel, analysis_transform, run_transform, synthesis_transform
 
 __all__ = ["MeanScaleGainHyperprior", "LAMBDAS", "MIN_QUALITY", "MAX_QUALITY", "lambda_of", "loss_weight",
            "initial_gains"]
@@ -128,7 +128,7 @@ class MeanScaleGainHyperprior(CompressionModel):
     def analyse(self, x: Tensor, quality: Tensor, own: tuple[slice, slice] | None = None) -> tuple[Tensor, Tensor]:
         """(y, z) before quantization: what the encoder codes, or what effort="max" refines.
         ``own``: keep only these latent rows and columns (x holds a tile and its neighbourhood)."""
-        y = self.g_a(_channels_last(x)) * self.gain(quality)
+        y = run_transform(self.g_a, x) * self.gain(quality)
         if own is not None:
             y = y[:, :, own[0], own[1]]
         return y, self.h_a(self._hyper_input(y))
@@ -167,22 +167,49 @@ class MeanScaleGainHyperprior(CompressionModel):
 
     def synthesise(self, y_hat: Tensor, quality: Tensor) -> Tensor:
         """x_hat in [0, 1] from gained latents (decoded, or a window of a decoded latent plane)."""
-        return self.g_s(_channels_last(y_hat * self.inverse_gain(quality))).clamp_(0, 1).contiguous()
+        return run_transform(self.g_s, y_hat * self.inverse_gain(quality)).clamp_(0, 1).contiguous()
 
     # -- starting point -------------------------------------------------------------------------
     @torch.no_grad()
-    def init_from_scale_hyperprior(self, state: dict[str, Tensor]) -> None:
-        """Start from a shipped bmshj2018-hyperprior of the same width (N, M): transforms and z's
-        density as they are; h_a's |y| half and h_s's scale half from its h_a and h_s; the rest zero.
-        Without its final ReLU, h_s gives the same bounded scales (the bound is above zero)."""
+    def init_from(self, state: dict[str, Tensor]) -> None:
+        """Start from trained weights of the same N: a model of this kind with at most M latent
+        channels, or a shipped bmshj2018-hyperprior (scales only). Whatever has the same shape is
+        copied; the old channels of y keep their weights, gains and entropy parameters. What the
+        start did not have begins silent, so the model codes as the start did: h_a's y half and
+        h_s's mean half for a scale hyperprior (its |y| half and scale half are the old h_a and h_s;
+        without its final ReLU h_s gives the same bounded scales), and for new latent channels g_s
+        reads them with zero weights, h_a ignores them and h_s gives them the smallest scale and
+        mean 0; g_a gives them small random outputs, so that training can grow them."""
+        old_m, n = state["g_a.6.weight"].shape[:2]
+        if n != self.N or old_m > self.M:
+            raise ValueError(f"weights of width {n}/{old_m} cannot start a {self.N}/{self.M} model")
         own = self.state_dict()
         for name, value in state.items():
-            if name in own and own[name].shape == value.shape and not name.startswith(("h_a.0.", "h_s.4.")):
+            if name in own and own[name].shape == value.shape:
                 own[name].copy_(value.float())
-        M = self.M
+        if old_m == self.M and "gain.log_gain" in state:
+            return
+        mean_scale, M, m = "gain.log_gain" in state, self.M, old_m
+        old = {name: value.float() for name, value in state.items()}
+        self.g_a[6].weight[m:] *= 0.01
+        self.g_a[6].bias[m:] = 0
+        for name, layer in (("g_a.6.weight", self.g_a[6].weight), ("g_a.6.bias", self.g_a[6].bias),
+                            ("g_s.0.weight", self.g_s[0].weight)):
+            layer[:m] = old[name]
+        self.g_s[0].weight[m:] = 0
+        h_a, h_s = old["h_a.0.weight"], (old["h_s.4.weight"], old["h_s.4.bias"])
         self.h_a[0].weight.zero_()
-        self.h_a[0].weight[:, M:] = state["h_a.0.weight"].float()
-        self.h_a[0].bias.copy_(state["h_a.0.bias"].float())
-        for part in ("weight", "bias"):
-            getattr(self.h_s[4], part).zero_()
-            getattr(self.h_s[4], part)[:M] = state[f"h_s.4.{part}"].float()
+        self.h_a[0].weight[:, M : M + m] = h_a[:, m:] if mean_scale else h_a     # |y| half
+        if mean_scale:
+            self.h_a[0].weight[:, :m] = h_a[:, :m]                                 # y half
+        self.h_a[0].bias.copy_(old["h_a.0.bias"])
+        for target, source in zip((self.h_s[4].weight, self.h_s[4].bias), h_s):
+            target.zero_()
+            target[:m] = source[:m]                                                 # scales
+            if mean_scale:
+                target[M : M + m] = source[m:]                                      # means
+        if mean_scale:
+            for gain in (self.gain, self.inverse_gain):
+                table = old[f"{'gain' if gain is self.gain else 'inverse_gain'}.log_gain"]
+                gain.log_gain[:, :m] = table
+                gain.log_gain[:, m:] = table.mean(dim=1, keepdim=True)

@@ -17,6 +17,8 @@ Model ids follow ``author-year``: ``bmshj2018-factorized``, ``bmshj2018-hyperpri
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from typing import Callable
 
 import torch
@@ -59,6 +61,27 @@ def _channels_last(x: Tensor) -> Tensor:
     """NHWC layout: oneDNN convolutions and GDN run ~30 % faster on CPU (same math, the rounding
     of float sums may differ, which never matters: the decoder reads the symbols, not floats)."""
     return x.contiguous(memory_format=torch.channels_last)
+
+
+PRECISION_VARIABLE = "SECURECOMP_PRECISION"
+
+
+def run_transform(transform: nn.Module, x: Tensor) -> Tensor:
+    """A coding-time g_a or g_s in float32, or in bf16 (autocast) on a CPU with native bf16 support
+    (AVX-512 BF16 / AMX), which halves its time. SECURECOMP_PRECISION=float32 turns bf16 off. Only
+    the encoder's y and the decoder's pixels change by float rounding (about 0.02 dB); what both
+    coder sides must agree on (z symbols, h_s, table choice) never runs in bf16."""
+    x = _channels_last(x)
+    if x.device.type != "cpu" or not _native_bf16():
+        return transform(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        return transform(x).float()
+
+
+@cache
+def _native_bf16() -> bool:
+    choice = os.environ.get(PRECISION_VARIABLE, "auto")
+    return choice == "bf16" or (choice == "auto" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()))
 
 
 def analysis_transform(N: int, M: int) -> nn.Sequential:
@@ -210,10 +233,11 @@ def _sae(quality: int) -> BlockAutoencoder:
 
 
 def _mean_gain(quality: int) -> CompressionModel:
-    """One model for every quality (continuous rate, :mod:`.meanscale`), as wide as qualities 5-8."""
+    """One model for every quality (continuous rate, :mod:`.meanscale`): N = 112 as qualities 5-8,
+    M = 320 latent channels (160 capped the top qualities: benchmarks/transform_ceiling.py)."""
     from .meanscale import MeanScaleGainHyperprior
 
-    return MeanScaleGainHyperprior(112, 160)
+    return MeanScaleGainHyperprior(112, 320)
 
 
 MODELS: dict[str, Callable[[int], CompressionModel]] = {
@@ -227,12 +251,18 @@ MODELS: dict[str, Callable[[int], CompressionModel]] = {
 CONTINUOUS_MODELS = frozenset({"mbt2018-mean-gain"})   # one model for all qualities, real q in [1, 8]
 
 
-def model_for(model_id: str, quality: int | None = None) -> CompressionModel:
+def model_for(model_id: str, quality: int | None = None, *, like: dict[str, Tensor] | None = None) -> CompressionModel:
     """A freshly initialised model of ``model_id`` with the architecture used at ``quality`` (1..8;
-    a continuous-rate model has one architecture for all and takes no quality)."""
+    a continuous-rate model has one architecture for all and takes no quality, but takes its widths
+    from ``like``, weights it is about to load, where given)."""
     if model_id not in MODELS:
         raise ValueError(f"unknown model {model_id!r}; known models: {', '.join(MODELS)}")
     if model_id in CONTINUOUS_MODELS:
+        if like is not None and "g_a.6.weight" in like:
+            from .meanscale import MeanScaleGainHyperprior
+
+            M, N = like["g_a.6.weight"].shape[:2]
+            return MeanScaleGainHyperprior(N, M)
         return MODELS[model_id](0)
     if quality not in QUALITIES:
         raise ValueError(f"quality {quality} outside 1..8")

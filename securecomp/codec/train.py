@@ -175,6 +175,14 @@ def _read(path: str, device: torch.device) -> dict:
     return state
 
 
+def _start(model, weights: dict, path: str) -> None:
+    try:
+        model.init_from(weights)
+    except (KeyError, ValueError) as exc:
+        raise ParameterError(f"{path} cannot start this model: {exc}",
+                             hint="start from weights of the same --model (or a bmshj2018-hyperprior of its N)") from None
+
+
 def _restore(model, weights: dict, path: str) -> None:
     try:
         model.load_state_dict(weights)
@@ -223,8 +231,8 @@ class Trainer:
         if config.init:
             state = _read(config.init, self.device)
             weights = zoo.weights_of(state)                 # a checkpoint, or shipped weights
-            if hasattr(self.model, "init_from_scale_hyperprior") and "gain.log_gain" not in weights:
-                self.model.init_from_scale_hyperprior(weights)   # a shipped scale hyperprior of its width
+            if hasattr(self.model, "init_from"):     # a narrower model of its kind, or a scale hyperprior
+                _start(self.model, weights, config.init)
             else:
                 _restore(self.model, weights, config.init)
             if config.latent_gain != 1:

@@ -99,8 +99,9 @@ def _load(model_id: str, key: str, device: str) -> CompressionModel:
 
     from .models import model_for
 
-    model = model_for(model_id, None if key == ALL_QUALITIES else int(key))
-    model.load_state_dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True))
+    state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    model = model_for(model_id, None if key == ALL_QUALITIES else int(key), like=state)
+    model.load_state_dict(state)
     return model.eval().to(device)
 
 
@@ -124,8 +125,9 @@ def export(checkpoint: str | Path, model_id: str, quality: int | None, *, record
 
     from .models import model_for
 
-    model = model_for(model_id, quality)
-    model.load_state_dict(weights_of(torch.load(checkpoint, map_location="cpu", weights_only=True)))
+    state = weights_of(torch.load(checkpoint, map_location="cpu", weights_only=True))
+    model = model_for(model_id, quality, like=state)
+    model.load_state_dict(state)
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.copy_(parameter.half().float())
