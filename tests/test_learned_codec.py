@@ -252,3 +252,27 @@ def test_bf16_transforms_cost_almost_nothing(monkeypatch, quality):
     size32, size16 = len(bits32), len(bits16)
     assert bits16 != bits32, "bf16 was asked for but the coding did not change"
     assert abs(size16 - size32) <= 0.015 * size32 and abs(psnr16 - psnr32) <= 0.15
+
+
+RETIRED = json.loads((Path(__file__).parent / "vectors" / "learned-retired.json").read_text())
+
+
+@pytest.mark.parametrize("vector", RETIRED, ids=lambda v: f"{v['codec']}-{v['image']}-q{v['quality']}")
+def test_an_image_of_retired_weights_fails_naming_the_securecomp_that_reads_it(vector):
+    """Never decoded with other weights (that would be a silently wrong image): a CodecError whose
+    hint names the commit that wrote it (codec/retired-weights.json)."""
+    with pytest.raises(CodecError, match="weights of mbt2018-mean-gain that this securecomp does not ship") as caught:
+        securecomp.decompress(bytes.fromhex(vector["bitstream"]))
+    assert "f2cb528" in caught.value.hint
+
+
+def test_an_image_of_unknown_weights_names_their_tag():
+    from securecomp.codec.framing import add_checksum, strip_checksum
+
+    bits = bytes(strip_checksum(securecomp.compress(_astronaut(64, 64), codec="mbt2018-mean-gain", quality=3)))
+    tag = zoo.weights_tag("mbt2018-mean-gain")
+    at = bits.index(bytes([3]) + tag)        # the body: version 3, then the tag
+    forged = add_checksum(bits[:at + 1] + bytes(4) + bits[at + 5:])
+    with pytest.raises(CodecError, match=tag.hex()) as caught:
+        securecomp.decompress(forged)
+    assert "SHA-256 starting 00000000" in caught.value.hint

@@ -16,20 +16,22 @@ beside it. Body layout (all integers big-endian)::
 from __future__ import annotations
 
 import os
+from typing import NoReturn
 
 import numpy as np
 from PIL import Image
 
 from .. import _wire
-from ..errors import FormatError, ParameterError
+from ..errors import CodecError, FormatError, ParameterError
 from .info import ImageInfo
 from .registry import get_codec
-from .tiling import PAD, TILE
+from .tiling import PAD, TILE, report_progress
 from .tiling import tiles as _tiles
 
 DEFAULT_MODEL = "bmshj2018-hyperprior"
 VERSION = 1             # tiles coded on their own
-SEAMLESS = 2            # tiles whose transforms see their neighbours (continuous-rate models)
+SEAMLESS = 2            # tiles whose transforms see their neighbours (continuous-rate models), untagged
+TAGGED = 3              # version 2 after a 4-byte tag of the model's weights (zoo.weights_tag)
 EFFORTS = ("default", "max")
 WORD = 4                # the range coder writes whole 32-bit words, at least one per string
 
@@ -110,14 +112,16 @@ class LearnedCodec:
             raise ParameterError(f"effort {effort!r} is not available for model {self.model}",
                                  hint="effort is 'default', or 'max' with a continuous-rate model")
         rgb = np.asarray(image.convert("RGB"))
-        parts = [bytes([SEAMLESS if seamless else VERSION])]
-        for tile in _tiles(image.width, image.height):
+        parts = [bytes([TAGGED]) + zoo.weights_tag(self.model) if seamless else bytes([VERSION])]
+        tiles = _tiles(image.width, image.height)
+        for done, tile in enumerate(tiles, 1):
             if seamless:
                 parts.append(_pack_tile(_code_seamless(model, rgb, tile, quality, effort, device)))
             else:
                 top, left, h, w = tile
                 x = _to_tensor(rgb[top : top + h, left : left + w]).to(device)
                 parts.append(_pack_tile(model.compress(x)))
+            report_progress(done, len(tiles))
         if image.mode == "RGBA":
             alpha = get_codec("png").compress(image.getchannel("A"), 1)
             parts += [_wire.u32(len(alpha)), alpha]
@@ -126,15 +130,15 @@ class LearnedCodec:
     def _decompress(self, body: bytes, info: ImageInfo) -> Image.Image:
         model, _ = _loaded(self.model, info.quality)
         r = _wire.Reader(body, "learned body")
-        version = r.u8()
-        if version != (SEAMLESS if getattr(model, "continuous", False) else VERSION):
-            raise FormatError(f"learned body: version {version} is not the version of model {self.model}")
-        if version == SEAMLESS:
+        version = _read_version(r, model, self.model)
+        if version == TAGGED:
             rgb = _decode_seamless(model, r, info)
         else:
             rgb = np.empty((info.height, info.width, 3), np.uint8)
-            for (top, left, h, w), strings, shape in _coded_tiles(r, model, info):
+            total = len(_tiles(info.width, info.height))
+            for done, ((top, left, h, w), strings, shape) in enumerate(_coded_tiles(r, model, info), 1):
                 rgb[top : top + h, left : left + w] = self._decode_tile(model, strings, shape, h, w)
+                report_progress(done, total)
         image = Image.fromarray(rgb, "RGB")
         if info.mode == "RGBA":
             image.putalpha(self._alpha(r, info))
@@ -170,10 +174,36 @@ def decoder_latents(bitstream: bytes) -> bytes:
     r.take(len(MAGIC))
     info = ImageInfo.read(r, r.u8())
     model = zoo.load(info.model, info.quality)
-    r.u8()      # the body's version: the latents are coded alike in both
+    _read_version(r, model, info.model)     # the latents are coded alike in every version
     with _inference():
         return b"".join(model.decompress_latents(strings, shape).numpy().astype("<f4").tobytes()
                         for _, strings, shape in _coded_tiles(r, model, info))
+
+
+def _read_version(r: _wire.Reader, model, model_id: str) -> int:
+    """The body's version, which must be the model's; a continuous model's body must carry the tag
+    of the weights this installation ships (bodies of retired weights name who reads them)."""
+    from .zoo import weights_tag
+
+    version = r.u8()
+    continuous = getattr(model, "continuous", False)
+    if continuous and version == SEAMLESS:
+        _retired(model_id, "body-2", None)
+    if version != (TAGGED if continuous else VERSION):
+        raise FormatError(f"learned body: version {version} is not the version of model {model_id}")
+    if continuous and (tag := bytes(r.take(4))) != weights_tag(model_id):
+        _retired(model_id, tag.hex(), tag.hex())
+    return version
+
+
+def _retired(model_id: str, key: str, tag: str | None) -> NoReturn:
+    """Bodies of weights this installation does not ship fail, naming the securecomp that reads them."""
+    from .zoo import reader_of, weights_tag
+
+    reader = reader_of(model_id, key) or (f"the securecomp whose {model_id} weights file has a SHA-256 starting {tag}"
+                                          if tag else "an earlier securecomp")
+    raise CodecError(f"this image was coded with weights of {model_id} that this securecomp does not ship "
+                     f"(it ships {weights_tag(model_id).hex()})", hint=f"decode it with {reader}")
 
 
 def _coded_tiles(r: _wire.Reader, model, info: ImageInfo):
@@ -216,14 +246,18 @@ def _decode_seamless(model, r: _wire.Reader, info: ImageInfo) -> np.ndarray:
 
     plane = torch.empty(1, model.M, padded(info.height) // LATENT, padded(info.width) // LATENT,
                         device=model._device)
-    for tile, strings, shape in _coded_tiles(r, model, info):
+    tiles = _tiles(info.width, info.height)
+    total = 2 * len(tiles)      # entropy decoding, then synthesis, of each tile
+    for done, (tile, strings, shape) in enumerate(_coded_tiles(r, model, info), 1):
         with _corrupt_stream():
             plane[(..., *own_latents(tile))] = model.decompress_latents(strings, shape)
+        report_progress(done, total)
     rgb = np.empty((info.height, info.width, 3), np.uint8)
     q = _quality(info.quality, model._device)
-    for top, left, h, w in _tiles(info.width, info.height):
+    for done, (top, left, h, w) in enumerate(tiles, len(tiles) + 1):
         window, own = synthesis_window(plane, (top, left, h, w))
         rgb[top : top + h, left : left + w] = _pixels(model.synthesise(window, q)[0, :, own[0], own[1]])
+        report_progress(done, total)
     return rgb
 
 

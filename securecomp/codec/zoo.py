@@ -23,6 +23,7 @@ if TYPE_CHECKING:       # torch is imported when a model is loaded, not with the
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 MANIFEST = WEIGHTS / "manifest.json"
+RETIRED = Path(__file__).resolve().parent / "retired-weights.json"  # weights that no longer ship, and which securecomp reads them
 
 
 def manifest() -> dict:
@@ -45,6 +46,22 @@ def qualities(model_id: str) -> list[int]:
 def is_continuous(model_id: str) -> bool:
     """True when ``model_id`` ships as one continuous-rate model (real qualities in [1, 8])."""
     return ALL_QUALITIES in manifest().get(model_id, {})
+
+
+def weights_tag(model_id: str) -> bytes:
+    """4 bytes that name the shipped weights of a continuous-rate model (the first bytes of its
+    file's SHA-256): its bodies carry them, so other weights of the same model are never used to
+    decode them."""
+    entry = manifest().get(model_id, {}).get(ALL_QUALITIES)
+    if entry is None:
+        raise CodecError(f"no trained weights for {model_id}", hint="use a shipped model or a classical codec")
+    return bytes.fromhex(entry["sha256"][:8])
+
+
+def reader_of(model_id: str, tag: str) -> str | None:
+    """Which securecomp wrote (and reads) the bodies of retired weights of ``model_id``: ``tag`` is
+    their 8 hex digits, or "body-2" for the untagged bodies of version 2; None when unknown."""
+    return json.loads(RETIRED.read_text()).get(model_id, {}).get(tag) if RETIRED.exists() else None
 
 
 def shipped_record(path: str | Path) -> dict | None:
