@@ -13,6 +13,7 @@ from PIL import Image
 from . import container, metadata
 from .codec.bitstream import decode_image, encode_image, resolve_codec
 from .codec.info import DEFAULT_MAX_PIXELS, ImageInfo, check_pixels
+from .codec.tiling import Progress, reporting_progress
 from .container import Header, Parsed, Stanza
 from .errors import DecryptionError, LegacyFormatWarning, ParameterError
 from .images import to_image
@@ -27,7 +28,7 @@ __all__ = ["encrypt", "decrypt"]
 def encrypt(image: Any, *, key: bytes | None = None, password: str | bytes | None = None, recipients: Any = None,
             quality: float | None = None, codec: str | None = None, cipher: str = DEFAULT_SUITE,
             secret: Secret | None = None, effort: str = "default", max_bytes: int | None = None,
-            keep_metadata: bool = False) -> bytes:
+            keep_metadata: bool = False, progress: Progress | None = None) -> bytes:
     """Compress ``image`` (PIL image, numpy array or path) and seal it in an authenticated container.
 
     Give exactly one of ``key`` (32 bytes, see :func:`generate_key`), ``password``, or
@@ -38,7 +39,8 @@ def encrypt(image: Any, *, key: bytes | None = None, password: str | bytes | Non
     ``quality`` is a real number in [1, 8]; ``max_bytes`` instead picks the highest quality whose
     whole container fits in that many bytes; ``effort="max"`` optimises the learned codec's latents
     for this image. The ICC profile travels (encrypted) with the pixels; EXIF and XMP only with
-    ``keep_metadata=True``.
+    ``keep_metadata=True``. ``progress(done, total)`` is called after each 512x512 tile of the
+    learned codecs (each trial of ``max_bytes`` counts anew); classical codecs do not call it.
     """
     check_suite(cipher)
     chosen = secret_from(key=key, password=password, recipients=recipients, secret=secret)
@@ -59,7 +61,8 @@ def encrypt(image: Any, *, key: bytes | None = None, password: str | bytes | Non
         master = chosen.value
 
     def sealed(q: float) -> bytes:
-        info, body = encode_image(picture, codec_id, q, effort)
+        with reporting_progress(progress):
+            info, body = encode_image(picture, codec_id, q, effort)
         return _seal_master(info, body, suite=cipher, nonce=nonce, master=master, kdf=kdf, stanzas=stanzas,
                             metadata_block=extra)
 
@@ -74,7 +77,8 @@ def encrypt(image: Any, *, key: bytes | None = None, password: str | bytes | Non
 def decrypt(blob: bytes, *, key: bytes | None = None, password: str | bytes | None = None,
             identity: Identity | str | None = None, secret: Secret | None = None,
             max_kdf: KdfParams | None = None, allow_weak_kdf: bool = False,
-            allow_legacy: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+            allow_legacy: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS,
+            progress: Progress | None = None) -> Image.Image:
     """Authenticate and open a container; raises DecryptionError or FormatError, never returns junk.
 
     Give exactly one of ``key``, ``password`` or ``identity`` (an :class:`~securecomp.recipients.Identity`
@@ -86,7 +90,8 @@ def decrypt(blob: bytes, *, key: bytes | None = None, password: str | bytes | No
     different keys, or test many passwords at once), so it opens only with ``allow_legacy=True``,
     and then with a LegacyFormatWarning. An image that declares more than ``max_pixels`` pixels
     (default 89,478,485, Pillow's ``MAX_IMAGE_PIXELS``; at most 2**28) raises DecodeLimitError
-    before any key is derived or any body decoded.
+    before any key is derived or any body decoded. ``progress(done, total)`` is called as the
+    learned codecs decode each tile (as in :func:`encrypt`).
     """
     if not isinstance(blob, (bytes, bytearray, memoryview)):
         raise ParameterError("decrypt() takes the container as bytes")
@@ -103,7 +108,8 @@ def decrypt(blob: bytes, *, key: bytes | None = None, password: str | bytes | No
     _check_header_mac(parsed, keys)
     payload = open_payload(header.suite, keys, header.nonce, parsed.header_bytes, parsed.sealed, header.payload_size)
     entries = metadata.unpack(payload[: header.metadata_size])
-    image = decode_image(header.info, payload[header.metadata_size :], max_pixels=max_pixels)
+    with reporting_progress(progress):
+        image = decode_image(header.info, payload[header.metadata_size :], max_pixels=max_pixels)
     if header.version == 1:
         warnings.warn("opened a format-1 container, which is not key-committing; encrypt the image again "
                       "to upgrade it", LegacyFormatWarning, stacklevel=2)

@@ -508,3 +508,47 @@ def test_the_readme_says_what_the_command_line_does_with_the_limits_it_enforces(
     flat = " ".join(privacy.split())
     assert f"to {pillow_pixel_limit():,} pixels (Pillow's decompression-bomb limit)" in flat
     assert f"opens up to {DEFAULT_MAX_PIXELS:,}" in flat and f"limit of {MAX_PIXELS:,} (2**28)" in flat
+
+
+# --- 6. progress of a large single image -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_tiles() -> Image.Image:
+    return Image.fromarray(landscape(520)[:40])          # 520 x 40: tiles of 512 x 40 and 8 x 40
+
+
+@pytest.mark.parametrize(("codec", "decode_steps"), [("learned", 2), ("mbt2018-mean-gain", 4)])
+def test_the_learned_codecs_report_progress_per_tile(two_tiles, codec, decode_steps):
+    key, calls = generate_key(), []
+    blob = encrypt(two_tiles, key=key, codec=codec, quality=4, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    calls.clear()
+    decrypt(blob, key=key, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(step, decode_steps) for step in range(1, decode_steps + 1)]
+
+
+def test_classical_codecs_and_no_callback_are_quiet(two_tiles):
+    calls = []
+    key = generate_key()
+    blob = encrypt(two_tiles, key=key, codec="png", progress=lambda *a: calls.append(a))
+    decrypt(blob, key=key, progress=lambda *a: calls.append(a))
+    assert calls == []
+    decrypt(encrypt(two_tiles, key=key, codec="learned", quality=2), key=key)      # progress=None
+
+
+def test_a_large_image_shows_a_tile_bar_on_a_terminal_only(tmp_path, key_file, two_tiles, monkeypatch, capsys):
+    source = tmp_path / "wide.png"
+    two_tiles.save(source)
+    monkeypatch.setattr(commands, "PROGRESS_PIXELS", 520 * 40 - 1)      # "large" for this test
+    monkeypatch.setattr(commands, "_stderr_is_terminal", lambda: True)
+    code, _, err = run(capsys, "encrypt", source, "-o", tmp_path / "a.sc", "--key-file", key_file, "--quality", "2")
+    assert code == 0 and "encrypt" in err and "2/2" in err and "tile" in err and "error" not in err
+    code, _, err = run(capsys, "decrypt", tmp_path / "a.sc", "-o", tmp_path / "a.png", "--key-file", key_file)
+    assert code == 0 and "decrypt" in err and "2/2" in err
+    monkeypatch.setattr(commands, "_stderr_is_terminal", lambda: False)
+    code, _, err = run(capsys, "decrypt", tmp_path / "a.sc", "-o", tmp_path / "b.png", "--key-file", key_file)
+    assert code == 0 and err == ""
+    monkeypatch.setattr(commands, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(commands, "PROGRESS_PIXELS", 520 * 40)           # not above the threshold: no bar
+    code, _, err = run(capsys, "decrypt", tmp_path / "a.sc", "-o", tmp_path / "c.png", "--key-file", key_file)
+    assert code == 0 and err == ""

@@ -11,7 +11,8 @@ import json
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -48,6 +49,7 @@ T = TypeVar("T")
 
 __all__ = ["add_parsers", "run_keygen", "run_encrypt", "run_decrypt", "run_inspect", "run_demo"]
 
+PROGRESS_PIXELS = 4_000_000      # above this, a terminal shows the learned codecs' progress (tiles)
 PASSWORD_NOTE = ("Without --key-file, --password-file or a public-key option (--recipient, --identity), "
                  "the password is read from the terminal.")
 
@@ -164,10 +166,11 @@ def run_encrypt(args: argparse.Namespace) -> int:
     if args.cipher == "chaos":
         print("warning: with --cipher chaos, confidentiality rests on the chaotic cipher alone, which has had "
               "no public cryptanalysis; use chaos+aes (the default) or aes", file=sys.stderr)
-    with reported_warnings():
-        blob = encrypt(image, quality=args.quality, codec=args.codec, cipher=args.cipher, secret=secret,
-                       effort=args.effort, max_bytes=args.max_size, keep_metadata=args.keep_metadata)
     pixels = image.width * image.height
+    with reported_warnings(), _progress_bar(pixels, "encrypt") as progress:
+        blob = encrypt(image, quality=args.quality, codec=args.codec, cipher=args.cipher, secret=secret,
+                       effort=args.effort, max_bytes=args.max_size, keep_metadata=args.keep_metadata,
+                       progress=progress)
     if pixels > DEFAULT_MAX_PIXELS:
         print_warning(f"the image has {pixels:,} pixels, more than decrypt opens by default "
                       f"({DEFAULT_MAX_PIXELS:,}); decrypt it with --max-pixels {pixels}")
@@ -203,7 +206,9 @@ def run_decrypt(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LegacyFormatWarning)
         try:
-            image = decrypt(blob, secret=secret, allow_legacy=args.allow_legacy, max_pixels=args.max_pixels)
+            with _progress_bar(_declared_pixels(blob), "decrypt") as progress:
+                image = decrypt(blob, secret=secret, allow_legacy=args.allow_legacy, max_pixels=args.max_pixels,
+                                progress=progress)
         except DecodeLimitError as exc:
             info = container.parse(blob).header.info        # parsed already: the limit is checked after
             exc.hint = (f"if you trust the input, pass --max-pixels {info.width * info.height} "
@@ -216,6 +221,46 @@ def run_decrypt(args: argparse.Namespace) -> int:
         print_warning(lossy)
     write_output(args.output, encode_image(image, file_format), force=args.force)
     return 0
+
+
+def _declared_pixels(blob: bytes) -> int:
+    try:
+        info = container.parse(blob).header.info
+    except FormatError:
+        return 0                # decrypt says what is wrong
+    return info.width * info.height
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr is not None and sys.stderr.isatty()
+
+
+@contextmanager
+def _progress_bar(pixels: int, what: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback for encrypt/decrypt that draws a tile bar on a terminal, for images above
+    PROGRESS_PIXELS; the bar appears at the first tile (classical codecs report none) and is
+    cleared at the end."""
+    if pixels <= PROGRESS_PIXELS or not _stderr_is_terminal():
+        yield None
+        return
+    bars: list[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            from tqdm import tqdm
+
+            bars.append(tqdm(total=total, unit="tile", desc=what, leave=False, file=sys.stderr))
+        bar = bars[0]
+        if bar.total != total or done < bar.n:         # a new pass (--max-size tries several qualities)
+            bar.reset(total=total)
+        bar.update(done - bar.n)
+        bar.refresh()       # a tile takes seconds: show each one, whatever tqdm's rate limit
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def run_inspect(args: argparse.Namespace) -> int:

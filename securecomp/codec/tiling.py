@@ -12,10 +12,18 @@ transforms see across tile edges, so that no edge shows:
 
 Only the hyperprior (z and the entropy parameters) is per tile: that changes the rate, not the
 pixels. Pixels beyond the image (up to the next multiple of 64) repeat its edge, as in version 1.
+
+Progress: inside ``with reporting_progress(callback)``, the learned codec calls
+``callback(done, total)`` after each step of its tile loops (:func:`report_progress`), so a caller
+such as securecomp.encrypt(progress=...) can show a large image's progress without the codec
+interface carrying a callback.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,7 +37,27 @@ LATENT = 16                 # image pixels per latent position
 HALO_PIXELS = 32            # multiple of LATENT
 HALO_LATENTS = 3            # 48 px of context for g_s
 
-__all__ = ["TILE", "PAD", "LATENT", "tiles", "padded", "own_latents", "analysis_window", "synthesis_window"]
+__all__ = ["TILE", "PAD", "LATENT", "tiles", "padded", "own_latents", "analysis_window", "synthesis_window",
+           "Progress", "reporting_progress", "report_progress"]
+
+Progress = Callable[[int, int], None]       # progress(done, total): steps (tiles) done so far
+_progress: ContextVar[Progress | None] = ContextVar("securecomp_progress", default=None)
+
+
+@contextmanager
+def reporting_progress(callback: Progress | None) -> Iterator[None]:
+    """Within the block, :func:`report_progress` calls ``callback`` (None: nothing)."""
+    token = _progress.set(callback)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def report_progress(done: int, total: int) -> None:
+    callback = _progress.get()
+    if callback is not None:
+        callback(done, total)
 
 
 def own_latents(tile: tuple[int, int, int, int]) -> tuple[slice, slice]:
