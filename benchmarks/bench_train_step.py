@@ -16,7 +16,8 @@ import time
 import torch
 
 from securecomp.codec.meanscale import lambda_of
-from securecomp.codec.models import model_for, parameter_groups
+from securecomp.codec.catalog import model_for
+from securecomp.codec.models import parameter_groups
 from securecomp.codec.train import rate_distortion
 
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from securecomp.analysis import ratedistortion as bench  # noqa: E402
 from securecomp.codec import zoo  # noqa: E402
 from securecomp.codec.learned import DEFAULT_MODEL  # noqa: E402
-from securecomp.codec.models import model_for  # noqa: E402
+from securecomp.codec.catalog import model_for  # noqa: E402
 
 DOCS = ROOT / "docs"
 KODAK = ROOT.parent / "shared" / "datasets" / "kodak"

@@ -14,18 +14,11 @@ import pytest
 import torch
 
 from securecomp.codec import coder
+from securecomp.codec.catalog import CONTINUOUS_MODELS, MODELS, model_for
 from securecomp.codec.entropy import EntropyBottleneck, GaussianConditional
 from securecomp.codec.layers import FRAC_BITS, GDN, IGDN
 from securecomp.codec.meanscale import MeanScaleGainHyperprior
-from securecomp.codec.models import (
-    CONTINUOUS_MODELS,
-    MODELS,
-    BlockAutoencoder,
-    FactorizedPrior,
-    ScaleHyperprior,
-    model_for,
-    parameter_groups,
-)
+from securecomp.codec.models import BlockAutoencoder, FactorizedPrior, ScaleHyperprior, parameter_groups
 
 HUGE = [2**31 - 128, -(2**31), 10**9, -(10**9), 123456, -65537, 40000]   # exact in float32
 

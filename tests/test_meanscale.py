@@ -182,7 +182,7 @@ def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(m
 
     from securecomp.codec import tiling
     from securecomp.codec.info import ImageInfo
-    from securecomp.codec.learned import SEAMLESS
+    from securecomp.codec.learned import TAGGED
 
     codec, model = _small_seamless_codec(monkeypatch)
     rng = torch.Generator().manual_seed(0)
@@ -204,7 +204,7 @@ def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(m
             assert torch.allclose(model.synthesise(window, q)[0, :, own[0], own[1]],
                                   whole_x[0, :, top : top + h, left : left + w], atol=2e-3)
     body = codec.compress(Image.fromarray(pixels), 5)
-    assert body[0] == SEAMLESS
+    assert body[0] == TAGGED
     decoded = codec.decompress(body, ImageInfo("mbt2018-mean-gain", "RGB", 600, 700, 5, "mbt2018-mean-gain"))
     assert decoded.size == (600, 700) and np.asarray(decoded).std() > 0
 

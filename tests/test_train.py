@@ -196,7 +196,7 @@ def test_ema_update_is_the_moving_average_of_the_parameters():
 
 def test_with_ema_the_average_is_validated_saved_resumed_and_exported(images, tmp_path):
     from securecomp.codec import zoo
-    from securecomp.codec.models import model_for
+    from securecomp.codec.catalog import model_for
 
     run = tmp_path / "ema"
     assert _train(images, run, "--steps", "4", "--ema", "0.5", "--lr", "3e-3") == 0

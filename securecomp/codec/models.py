@@ -11,15 +11,13 @@ Every model follows one contract (``x`` in [0, 1], shape (N, 3, H, W), H and W m
 - ``aux_loss()`` (quantile fitting, optimise the ``quantiles`` parameters with it) and
   ``update_tables()`` (build the integer CDF tables; call once after training, before saving).
 
-Model ids follow ``author-year``: ``bmshj2018-factorized``, ``bmshj2018-hyperprior``,
-``bandara2020-sae``; :func:`model_for` maps (id, quality 1..8) to an architecture.
+Model ids follow ``author-year``; :mod:`.catalog` maps (id, quality 1..8) to an architecture.
 """
 
 from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Callable
 
 import torch
 from torch import Tensor, nn
@@ -27,10 +25,8 @@ from torch import Tensor, nn
 from .entropy import EntropyBottleneck, GaussianConditional
 from .layers import FRAC_BITS, GDN, IGDN, IntegerNetwork, conv, deconv
 
-__all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "BlockAutoencoder",
-           "MODELS", "CONTINUOUS_MODELS", "QUALITIES", "model_for", "parameter_groups"]
-
-QUALITIES = range(1, 9)
+__all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "BlockAutoencoder", "parameter_groups",
+           "run_transform"]
 
 
 class CompressionModel(nn.Module):
@@ -215,58 +211,6 @@ class BlockAutoencoder(_SingleLatentModel):
         self.g_s = nn.Sequential(nn.Conv2d(latent, hidden, 1), nn.ReLU(inplace=True), nn.Conv2d(hidden, pixels, 1),
                                  nn.PixelShuffle(self.block))
         self.entropy_bottleneck = EntropyBottleneck(latent)
-
-
-def _factorized(quality: int) -> FactorizedPrior:
-    return FactorizedPrior(128, 192) if quality <= 5 else FactorizedPrior(192, 320)
-
-
-def _hyperprior(quality: int) -> ScaleHyperprior:
-    """Narrower than CompressAI's 128/192 and 192/320: all eight qualities ship in ~54 MB of fp16
-    weights (the 60 MB budget) and the nets train in CPU-sized runs. The wider net starts at quality
-    5, where it had the lower validation loss (scripts/train_cpu.sh, stage wide)."""
-    return ScaleHyperprior(96, 144) if quality <= 4 else ScaleHyperprior(112, 160)
-
-
-def _sae(quality: int) -> BlockAutoencoder:
-    return BlockAutoencoder(512, 64)
-
-
-def _mean_gain(quality: int) -> CompressionModel:
-    """One model for every quality (continuous rate, :mod:`.meanscale`): N = 112 as qualities 5-8,
-    M = 320 latent channels (160 capped the top qualities: benchmarks/transform_ceiling.py)."""
-    from .meanscale import MeanScaleGainHyperprior
-
-    return MeanScaleGainHyperprior(112, 320)
-
-
-MODELS: dict[str, Callable[[int], CompressionModel]] = {
-    "bmshj2018-factorized": _factorized,
-    "bmshj2018-hyperprior": _hyperprior,
-    "bandara2020-sae": _sae,
-    "mbt2018-mean-gain": _mean_gain,
-}
-
-
-CONTINUOUS_MODELS = frozenset({"mbt2018-mean-gain"})   # one model for all qualities, real q in [1, 8]
-
-
-def model_for(model_id: str, quality: int | None = None, *, like: dict[str, Tensor] | None = None) -> CompressionModel:
-    """A freshly initialised model of ``model_id`` with the architecture used at ``quality`` (1..8;
-    a continuous-rate model has one architecture for all and takes no quality, but takes its widths
-    from ``like``, weights it is about to load, where given)."""
-    if model_id not in MODELS:
-        raise ValueError(f"unknown model {model_id!r}; known models: {', '.join(MODELS)}")
-    if model_id in CONTINUOUS_MODELS:
-        if like is not None and "g_a.6.weight" in like:
-            from .meanscale import MeanScaleGainHyperprior
-
-            M, N = like["g_a.6.weight"].shape[:2]
-            return MeanScaleGainHyperprior(N, M)
-        return MODELS[model_id](0)
-    if quality not in QUALITIES:
-        raise ValueError(f"quality {quality} outside 1..8")
-    return MODELS[model_id](quality)
 
 
 def parameter_groups(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:

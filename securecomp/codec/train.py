@@ -116,7 +116,7 @@ def validate_range(model, images: list[torch.Tensor], device: torch.device) -> d
 
 
 def _check(config: TrainConfig) -> None:
-    from .models import CONTINUOUS_MODELS, MODELS
+    from .catalog import CONTINUOUS_MODELS, MODELS
 
     if config.model not in MODELS:
         raise ParameterError(f"unknown model {config.model!r}", hint=f"models: {', '.join(MODELS)}")
@@ -207,7 +207,8 @@ class Trainer:
     """Owns the model, its two optimizers, the data and the run folder (checkpoints, log.jsonl)."""
 
     def __init__(self, config: TrainConfig) -> None:
-        from .models import model_for, parameter_groups
+        from .catalog import model_for
+        from .models import parameter_groups
 
         _check(config)
         self.config, self.device = config, zoo.pick_device(config.device)

@@ -114,7 +114,7 @@ def _load(model_id: str, key: str, device: str) -> CompressionModel:
                          hint="the installation is damaged; reinstall securecomp")
     import torch
 
-    from .models import model_for
+    from .catalog import model_for
 
     state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     model = model_for(model_id, None if key == ALL_QUALITIES else int(key), like=state)
@@ -140,7 +140,7 @@ def export(checkpoint: str | Path, model_id: str, quality: int | None, *, record
     None: a continuous-rate model, one file for every quality)."""
     import torch
 
-    from .models import model_for
+    from .catalog import model_for
 
     state = weights_of(torch.load(checkpoint, map_location="cpu", weights_only=True))
     model = model_for(model_id, quality, like=state)

@@ -1,0 +1,64 @@
+"""Which architecture each model id is: :func:`model_for` maps (id, quality 1..8) to a freshly
+initialised model (:mod:`.models` holds the per-quality architectures, :mod:`.meanscale` the
+continuous-rate one; this module sits above both, so neither imports the other's users)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from torch import Tensor
+
+from .meanscale import MeanScaleGainHyperprior
+from .models import BlockAutoencoder, CompressionModel, FactorizedPrior, ScaleHyperprior
+
+__all__ = ["MODELS", "CONTINUOUS_MODELS", "QUALITIES", "model_for"]
+
+QUALITIES = range(1, 9)
+
+
+def _factorized(quality: int) -> FactorizedPrior:
+    return FactorizedPrior(128, 192) if quality <= 5 else FactorizedPrior(192, 320)
+
+
+def _hyperprior(quality: int) -> ScaleHyperprior:
+    """Narrower than CompressAI's 128/192 and 192/320: all eight qualities ship in ~54 MB of fp16
+    weights (the 60 MB budget) and the nets train in CPU-sized runs. The wider net starts at quality
+    5, where it had the lower validation loss (scripts/train_cpu.sh, stage wide)."""
+    return ScaleHyperprior(96, 144) if quality <= 4 else ScaleHyperprior(112, 160)
+
+
+def _sae(quality: int) -> BlockAutoencoder:
+    return BlockAutoencoder(512, 64)
+
+
+def _mean_gain(quality: int) -> CompressionModel:
+    """One model for every quality (continuous rate, :mod:`.meanscale`): N = 112 as qualities 5-8,
+    M = 320 latent channels (160 capped the top qualities: benchmarks/transform_ceiling.py)."""
+    return MeanScaleGainHyperprior(112, 320)
+
+
+MODELS: dict[str, Callable[[int], CompressionModel]] = {
+    "bmshj2018-factorized": _factorized,
+    "bmshj2018-hyperprior": _hyperprior,
+    "bandara2020-sae": _sae,
+    "mbt2018-mean-gain": _mean_gain,
+}
+
+
+CONTINUOUS_MODELS = frozenset({"mbt2018-mean-gain"})   # one model for all qualities, real q in [1, 8]
+
+
+def model_for(model_id: str, quality: int | None = None, *, like: dict[str, Tensor] | None = None) -> CompressionModel:
+    """A freshly initialised model of ``model_id`` with the architecture used at ``quality`` (1..8;
+    a continuous-rate model has one architecture for all and takes no quality, but takes its widths
+    from ``like``, weights it is about to load, where given)."""
+    if model_id not in MODELS:
+        raise ValueError(f"unknown model {model_id!r}; known models: {', '.join(MODELS)}")
+    if model_id in CONTINUOUS_MODELS:
+        if like is not None and "g_a.6.weight" in like:
+            M, N = like["g_a.6.weight"].shape[:2]
+            return MeanScaleGainHyperprior(N, M)
+        return MODELS[model_id](0)
+    if quality is None or quality not in QUALITIES:
+        raise ValueError(f"quality {quality} outside 1..8")
+    return MODELS[model_id](quality)
