@@ -95,10 +95,10 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def _check_codec(codec: str | None, qualities: Iterable[int]) -> None:
-    from ..codec import get_codec
     from ..codec.bitstream import check_quality
-    if codec is not None:
-        get_codec(codec)
+    from ..codec.registry import check_codec_choice
+
+    check_codec_choice(codec)
     for quality in qualities:
         check_quality(quality)
 

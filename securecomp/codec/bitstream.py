@@ -22,7 +22,7 @@ from ..images import to_image
 from .base import Codec
 from .framing import MAGIC, VERSION, VERSIONS, add_checksum, strip_checksum
 from .info import DEFAULT_MAX_PIXELS, MAX_QUALITY, ImageInfo, check_pixels, round_quality
-from .registry import codecs_for_mode, get_codec
+from .registry import check_codec_choice, codecs_for_mode, get_codec
 
 __all__ = ["MAGIC", "VERSION", "DEFAULT_CODEC", "DEFAULT_QUALITY", "compress", "decompress",
            "resolve_codec", "encode_image", "decode_image", "check_quality"]
@@ -75,7 +75,9 @@ def decompress(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Im
 
 
 def resolve_codec(image: Image.Image, codec: str | None, quality: float | None) -> tuple[str, float]:
-    """Fill in the defaults: codec "learned" ("png" for "I;16" images), quality 6."""
+    """Fill in the defaults: codec "learned" ("png" for "I;16" images), quality 6. A codec the caller
+    names that does not exist is a bad value (ParameterError), not a missing codec."""
+    check_codec_choice(codec)
     if codec is None:
         codec = SIXTEEN_BIT_CODEC if image.mode == "I;16" else DEFAULT_CODEC
     return codec, DEFAULT_QUALITY if quality is None else quality
