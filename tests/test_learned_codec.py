@@ -240,8 +240,8 @@ def test_non_finite_reconstructions_are_format_errors(monkeypatch):
 
 @pytest.mark.parametrize("quality", [1.0, 8.0])
 def test_bf16_transforms_cost_almost_nothing(monkeypatch, quality):
-    """The continuous model's g_a and g_s run in bf16 where the CPU has native bf16: the image
-    still decodes (with either precision) within 0.15 dB and 1.5 % bytes of the float32 coding."""
+    """The continuous model's encoder runs g_a in bf16 where the CPU has native bf16: its images
+    stay within 0.15 dB and 1.5 % bytes of the float32 coding."""
     image = _astronaut(256, 192)
     results = {}
     for native in (False, True):

@@ -128,7 +128,7 @@ class MeanScaleGainHyperprior(CompressionModel):
     def analyse(self, x: Tensor, quality: Tensor, own: tuple[slice, slice] | None = None) -> tuple[Tensor, Tensor]:
         """(y, z) before quantization: what the encoder codes, or what effort="max" refines.
         ``own``: keep only these latent rows and columns (x holds a tile and its neighbourhood)."""
-        y = run_transform(self.g_a, x) * self.gain(quality)
+        y = run_transform(self.g_a, x, bf16=True) * self.gain(quality)
         if own is not None:
             y = y[:, :, own[0], own[1]]
         return y, self.h_a(self._hyper_input(y))
