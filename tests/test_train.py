@@ -104,7 +104,7 @@ def test_mixed_quantization_is_a_training_setting(images, tmp_path, monkeypatch)
 @pytest.mark.parametrize("extra,message", [
     (["--crop", "100"], "multiple of 64"),
     (["--crop", "128"], "at least 128 px"),
-    (["--steps", "0"], "must be positive"),
+    (["--steps", "0"], "expected a positive integer"),
     (["--model", "nobody-2000"], "unknown model"),
     (["--latent-gain", "2"], "needs --init"),
     (["--quantization", "rounding"], "invalid choice"),

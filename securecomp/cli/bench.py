@@ -10,6 +10,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .options import positive, quality
+
 if TYPE_CHECKING:
     from .options import Subparsers
 
@@ -23,8 +25,9 @@ def add_parser(commands: Subparsers) -> None:
     command.add_argument("--dataset", required=True, help="folder of PNG/JPEG images (e.g. Kodak)")
     command.add_argument("--codecs", nargs="+", metavar="ID",
                          help="codec ids (default: learned and the classical anchors jpeg, jpeg2000, webp, avif)")
-    command.add_argument("--qualities", nargs="+", type=int, default=list(range(1, 9)), metavar="Q")
-    command.add_argument("--limit", type=int, help="use only the first N images")
+    command.add_argument("--qualities", nargs="+", type=quality, default=list(range(1, 9)), metavar="Q",
+                         help="qualities, real numbers from 1 to 8 (default: 1 2 ... 8)")
+    command.add_argument("--limit", type=positive, help="use only the first N images")
     command.add_argument("-o", "--output", default="bench.json", help="JSON results (default %(default)s)")
     command.add_argument("--plot", help="RD plot PNG (default: beside the JSON)")
     command.set_defaults(run=run_bench)

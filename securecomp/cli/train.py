@@ -11,6 +11,7 @@ from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from ..codec.train_config import TrainConfig
+from .options import at_least, positive
 
 if TYPE_CHECKING:
     from .options import Subparsers
@@ -26,18 +27,18 @@ def add_parser(commands: Subparsers) -> None:
     command.add_argument("--quality", type=int, choices=range(1, 9), metavar="1..8",
                          help="the quality a per-quality model trains for (omit for mbt2018-mean-gain, "
                          "which trains every quality at once)")
-    command.add_argument("--steps", type=int, default=TrainConfig.steps)
-    command.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
-    command.add_argument("--crop", type=int, default=TrainConfig.crop, help="random crop side (multiple of 64)")
+    command.add_argument("--steps", type=positive, default=TrainConfig.steps)
+    command.add_argument("--batch-size", type=positive, default=TrainConfig.batch_size)
+    command.add_argument("--crop", type=positive, default=TrainConfig.crop, help="random crop side (multiple of 64)")
     command.add_argument("--lr", type=float, default=TrainConfig.lr)
     command.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    command.add_argument("--val-every", type=int, default=TrainConfig.val_every)
+    command.add_argument("--val-every", type=positive, default=TrainConfig.val_every)
     command.add_argument("--checkpoint-minutes", type=float, default=TrainConfig.checkpoint_minutes)
     command.add_argument("--out", default="runs/train", help="run folder (default %(default)s)")
     command.add_argument("--init", help="start from the weights of this checkpoint or shipped weights file "
                          "(securecomp/codec/weights/*.pt): fine-tune or continue a model")
     command.add_argument("--resume", help="resume this checkpoint (weights, optimizers, step)")
-    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--seed", type=at_least(0), default=0)
     command.add_argument("--quantization", choices=("noise", "mixed"), default=TrainConfig.quantization,
                          help="training proxy for rounding: uniform noise everywhere, or noise for the rate "
                          "and rounded latents (straight-through) for the decoders (default %(default)s)")
