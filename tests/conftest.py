@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from securecomp import cli
+from securecomp._sample import landscape
 
 
 @pytest.fixture
@@ -13,4 +16,24 @@ def key_file(tmp_path, capsys) -> Path:
     path = tmp_path / "secret.key"
     assert cli.main(["keygen", "-o", str(path)]) == 0
     capsys.readouterr()
+    return path
+
+
+@pytest.fixture
+def pixels() -> np.ndarray:
+    return landscape(96)[:64]        # 96 x 64 RGB, with edges, gradients and texture
+
+
+@pytest.fixture
+def image_file(tmp_path, pixels) -> Path:
+    path = tmp_path / "photo.png"
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+@pytest.fixture
+def sealed(tmp_path, image_file, key_file) -> Path:
+    """photo.png encrypted with key_file (png codec)."""
+    path = tmp_path / "photo.sc"
+    assert cli.main(["encrypt", str(image_file), "-o", str(path), "--key-file", str(key_file), "--codec", "png"]) == 0
     return path

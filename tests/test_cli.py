@@ -40,28 +40,9 @@ class FakeStream:
 
 
 @pytest.fixture
-def pixels() -> np.ndarray:
-    return landscape(96)[:64]        # 96 x 64 RGB, with edges, gradients and texture
-
-
-@pytest.fixture
-def image_file(tmp_path, pixels) -> Path:
-    path = tmp_path / "photo.png"
-    Image.fromarray(pixels).save(path)
-    return path
-
-
-@pytest.fixture
 def password_file(tmp_path) -> Path:
     path = tmp_path / "password.txt"
     path.write_text(PASSWORD + "\n")
-    return path
-
-
-@pytest.fixture
-def sealed(tmp_path, image_file, key_file) -> Path:
-    path = tmp_path / "photo.sc"
-    assert cli.main(["encrypt", str(image_file), "-o", str(path), "--key-file", str(key_file), "--codec", "png"]) == 0
     return path
 
 

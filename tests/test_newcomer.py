@@ -53,25 +53,6 @@ def assert_clean_error(err: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def pixels() -> np.ndarray:
-    return landscape(96)[:64]
-
-
-@pytest.fixture
-def image_file(tmp_path, pixels) -> Path:
-    path = tmp_path / "photo.png"
-    Image.fromarray(pixels).save(path)
-    return path
-
-
-@pytest.fixture
-def sealed(tmp_path, image_file, key_file) -> Path:
-    path = tmp_path / "photo.sc"
-    assert cli.main(["encrypt", str(image_file), "-o", str(path), "--key-file", str(key_file), "--codec", "png"]) == 0
-    return path
-
-
-@pytest.fixture
 def pillow_limit(monkeypatch):
     """Restore PIL.Image.MAX_IMAGE_PIXELS after the test (--max-pixels may raise it)."""
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)
