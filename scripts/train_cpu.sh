@@ -52,13 +52,22 @@ s7c() { v2 v2-s7c runs/v2-s7b/checkpoint.pt --lr 2e-4 --steps 100000 --seed 72; 
 # 4. Session 8 and on: continue from the committed weights file (its manifest record carries the
 #    training log so far), at the same recipe unless the log says otherwise.
 s8() { v2 v2-s8 "$WEIGHTS/mbt2018-mean-gain.pt" --lr 2e-4 --steps 100000 --seed 80; }
-# 5. Session 8, from s8's checkpoint (stopped at step 1,5xx, at its first validation): M = 160 latent
+# 5. Session 8, from s8's checkpoint (s8 stopped at step 1,530, after its first validation): M = 160 latent
 #    channels capped the top qualities (benchmarks/transform_ceiling.py: g_s(g_a(x)) with no
 #    quantization at all reached only 34.5-39.6 dB on val/clic2025 crops, and quality 8 coded within
 #    0.3-0.7 dB of that), so the model widens to M = 320 as CompressAI's high-rate models (N stays
 #    112): the old channels keep their weights, the new ones start silent (MeanScaleGainHyperprior
-#    .init_from), about 10 % more time per step.
+#    .init_from), about 10 % more time per step. Ran 24,000 steps (stopped by the session's end, so
+#    s8f did not run); best validation at step 22,500: weighted loss 1.1278 (1.2590 at its start),
+#    gb82 q1 0.185 bpp / 30.08 dB, q3 0.362 / 33.34, q5 0.604 / 36.10, q8 1.168 / 38.72. Shipped.
 s8w() { v2 v2-s8w runs/v2-s8/checkpoint.pt --lr 2e-4 --steps 100000 --seed 81; }
+# 6. (Planned for session 8, not run; the next session may use it at its end.) From s8w's checkpoint: the validation loss at 2e-4 swings by about ±0.6 % from check
+#    to check (s8w: 1.2590 at step 0, 1.2466 at 1,500, 1.2543 at 3,000), so the session's last
+#    stretch finishes at 5e-5 (as the per-quality models' 3e-5 finish gained 0.15-0.2 dB); the next
+#    session continues from the shipped file at 2e-4 again.
+s8f() { v2 v2-s8f runs/v2-s8w/checkpoint.pt --lr 5e-5 --steps 100000 --seed 82; }
+# 7. Session 9 and on: continue from the committed (112/320) weights file at 2e-4.
+s9() { v2 v2-s9 "$WEIGHTS/mbt2018-mean-gain.pt" --lr 2e-4 --steps 100000 --seed 90; }
 
 for stage in "$@"; do
     "$stage"

@@ -221,6 +221,6 @@ def test_the_next_stage_continues_from_the_shipped_continuous_model(images, tmp_
     assert start["init_shipped"]["file"] == V2.name and start["init_shipped"]["stages"]
     validation = [e for e in _events(tmp_path / "run") if e["event"] == "val"][0]
     shipped = torch.load(V2, weights_only=True)
-    model = MeanScaleGainHyperprior(112, 160)
+    model = MeanScaleGainHyperprior(112, 320)
     model.load_state_dict(shipped)
     assert validation["step"] == 0 and validation["bpp@1"] < validation["bpp@8"]
