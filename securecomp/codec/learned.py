@@ -188,20 +188,21 @@ def _read_version(r: _wire.Reader, model, model_id: str) -> int:
     version = r.u8()
     continuous = getattr(model, "continuous", False)
     if continuous and version == SEAMLESS:
-        _retired(model_id, "body-2", None)
+        _retired(model_id, None)
     if version != (TAGGED if continuous else VERSION):
         raise FormatError(f"learned body: version {version} is not the version of model {model_id}")
     if continuous and (tag := bytes(r.take(4))) != weights_tag(model_id):
-        _retired(model_id, tag.hex(), tag.hex())
+        _retired(model_id, tag.hex())
     return version
 
 
-def _retired(model_id: str, key: str, tag: str | None) -> NoReturn:
-    """Bodies of weights this installation does not ship fail, naming the securecomp that reads them."""
+def _retired(model_id: str, tag: str | None) -> NoReturn:
+    """Bodies of weights this installation does not ship fail, naming the securecomp that reads them
+    (``tag`` None: an untagged version-2 body)."""
     from .zoo import reader_of, weights_tag
 
-    reader = reader_of(model_id, key) or (f"the securecomp whose {model_id} weights file has a SHA-256 starting {tag}"
-                                          if tag else "an earlier securecomp")
+    unknown = f"the securecomp whose {model_id} weights file has a SHA-256 starting {tag}" if tag else None
+    reader = reader_of(model_id, tag or "body-2") or unknown or "an earlier securecomp"
     raise CodecError(f"this image was coded with weights of {model_id} that this securecomp does not ship "
                      f"(it ships {weights_tag(model_id).hex()})", hint=f"decode it with {reader}")
 
