@@ -45,7 +45,7 @@ from ._atomic import open_folders_beneath, relative_parts, write_beneath
 from ._batch_exec import check_runner, run_jobs
 from .api import decrypt, encrypt
 from .codec.info import DEFAULT_MAX_PIXELS
-from .errors import BatchError, InputOutputError, ParameterError
+from .errors import BatchError, InputOutputError, ParameterError, SecurecompError
 from .keys import KdfParams
 from .recipients import Identity, format_identity, parse_identity
 from .secret import Key, Password, Recipients, Secret, secret_from, secret_kind
@@ -76,6 +76,7 @@ class Settings:
     max_kdf: KdfParams | None = None        # decrypt: the receiver's caps, as securecomp.decrypt takes them
     allow_weak_kdf: bool = False
     max_pixels: int = DEFAULT_MAX_PIXELS
+    allow_legacy: bool = False              # decrypt: also open format-1 containers (not key-committing)
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
@@ -89,9 +90,9 @@ class Settings:
         check_suite(self.cipher)
         if self.max_kdf is not None and not isinstance(self.max_kdf, KdfParams):
             raise ParameterError(f"max_kdf takes a securecomp.keys.KdfParams, not {type(self.max_kdf).__name__}")
-        if self.direction == "encrypt" and (self.max_kdf is not None or self.allow_weak_kdf
+        if self.direction == "encrypt" and (self.max_kdf is not None or self.allow_weak_kdf or self.allow_legacy
                                             or self.max_pixels != DEFAULT_MAX_PIXELS):
-            raise ParameterError("max_kdf, allow_weak_kdf and max_pixels apply to batch decrypt only")
+            raise ParameterError("max_kdf, allow_weak_kdf, max_pixels and allow_legacy apply to batch decrypt only")
 
     def public(self) -> dict[str, Any]:
         """The settings as the manifest records them: the secret's kind, never the secret."""
@@ -371,8 +372,14 @@ def process(job: Job, settings: Settings) -> Outcome:
         write_beneath(job.root, job.output, data, overwrite=job.replace)
         line = replace(job.record, status="ok", output_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
     except Exception as exc:        # any failure of one file is recorded, the run goes on
-        line = replace(job.record, status="error", error=f"{type(exc).__name__}: {exc}")
+        line = replace(job.record, status="error", error=_recorded(exc))
     return _outcome(replace(line, seconds=round(time.perf_counter() - start, 4)))
+
+
+def _recorded(exc: Exception) -> str:
+    """The manifest's error of a failed file: the exception's type and message, and its hint if any."""
+    hint = getattr(exc, "hint", "") if isinstance(exc, SecurecompError) else ""
+    return f"{type(exc).__name__}: {exc}" + (f" (hint: {hint})" if hint else "")
 
 
 def _transform(source: str, settings: Settings) -> bytes:
@@ -381,7 +388,8 @@ def _transform(source: str, settings: Settings) -> bytes:
                        secret=settings.secret)
     with open(source, "rb") as handle:
         image = decrypt(handle.read(), secret=settings.secret, max_kdf=settings.max_kdf,
-                        allow_weak_kdf=settings.allow_weak_kdf, max_pixels=settings.max_pixels)
+                        allow_weak_kdf=settings.allow_weak_kdf, max_pixels=settings.max_pixels,
+                        allow_legacy=settings.allow_legacy)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -487,7 +495,8 @@ def run_batch(direction: str, in_dir: str | os.PathLike[str], out_dir: str | os.
               workers: int = 1, dask: Any = None, manifest: str | os.PathLike[str] | None = None,
               progress: bool | None = None, raise_on_error: bool = True, force: bool = False,
               follow_symlinks: bool = False, include_hidden: bool = False, max_kdf: KdfParams | None = None,
-              allow_weak_kdf: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS) -> Summary:
+              allow_weak_kdf: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS,
+              allow_legacy: bool = False) -> Summary:
     """Process a tree (see the module docstring); raises BatchError at the end if any file failed,
     a file kept because this batch did not write it included.
 
@@ -496,7 +505,8 @@ def run_batch(direction: str, in_dir: str | os.PathLike[str], out_dir: str | os.
     line). ``max_kdf``, ``allow_weak_kdf`` and ``max_pixels`` (decrypt only) are the receiver's caps of
     :func:`securecomp.decrypt`, applied by every worker: a container whose Argon2id cost is above
     ``max_kdf`` (default keys.DEFAULT_MAX_KDF) or below securecomp's own, or whose image is larger
-    than ``max_pixels``, fails (is recorded with its error) before any key is derived."""
+    than ``max_pixels``, fails (is recorded with its error) before any key is derived. A format-1
+    container (not key-committing) fails the same way unless ``allow_legacy``."""
     if direction not in DIRECTIONS:
         raise ParameterError(f"batch direction must be encrypt or decrypt, not {direction!r}")
     if isinstance(secret, dict):
@@ -504,7 +514,7 @@ def run_batch(direction: str, in_dir: str | os.PathLike[str], out_dir: str | os.
     else:
         chosen = _secret(direction, secret, {"key": key, "password": password, "recipients": recipients,
                                              "identity": identity})
-    settings = Settings(direction, chosen, codec, quality, cipher, max_kdf, allow_weak_kdf, max_pixels)
+    settings = Settings(direction, chosen, codec, quality, cipher, max_kdf, allow_weak_kdf, max_pixels, allow_legacy)
     check_runner(workers, dask)                 # a missing extra fails before anything is created
     source, target = _check_folders(Path(in_dir), Path(out_dir))
     manifest_path = Path(manifest) if manifest is not None else target / MANIFEST_NAME

@@ -45,21 +45,38 @@ def test_bad_encoding_options_are_one_line_errors(files, capsys, extra):
     assert not (files / "a.sc").exists()
 
 
-def test_a_format_1_container_needs_allow_legacy(tmp_path, capsys):
+@pytest.fixture()
+def legacy(tmp_path):
+    """A format-1 container (tests/vectors/container-v1.json) in tmp_path/old/old.sc, its key in k.key."""
     vector = json.loads((VECTORS / "container-v1.json").read_text())[0]
-    (tmp_path / "old.sc").write_bytes(bytes.fromhex(vector["container"]))
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "old.sc").write_bytes(bytes.fromhex(vector["container"]))
     from securecomp.keys import format_key
 
     (tmp_path / "k.key").write_text(format_key(bytes.fromhex(vector["key"])) + "\n")
     (tmp_path / "k.key").chmod(0o600)
-    code, _, err = run(capsys, "decrypt", tmp_path / "old.sc", "-o", tmp_path / "old.png",
+    return bytes.fromhex(vector["pixels"])
+
+
+def test_a_format_1_container_needs_allow_legacy(tmp_path, capsys, legacy):
+    code, _, err = run(capsys, "decrypt", tmp_path / "old" / "old.sc", "-o", tmp_path / "old.png",
                        "--key-file", tmp_path / "k.key")
     assert code == 3 and "--allow-legacy" in err
     assert_clean_error(err)
-    code, _, err = run(capsys, "decrypt", tmp_path / "old.sc", "-o", tmp_path / "old.png", "--key-file",
+    code, _, err = run(capsys, "decrypt", tmp_path / "old" / "old.sc", "-o", tmp_path / "old.png", "--key-file",
                        tmp_path / "k.key", "--allow-legacy")
     assert code == 0 and err.startswith("note: ") and "not key-committing" in err and len(err.splitlines()) == 1
-    assert np.asarray(Image.open(tmp_path / "old.png")).tobytes() == bytes.fromhex(vector["pixels"])
+    assert np.asarray(Image.open(tmp_path / "old.png")).tobytes() == legacy
+
+
+def test_batch_decrypt_opens_format_1_containers_only_with_allow_legacy(tmp_path, capsys, legacy):
+    argv = ("batch", "decrypt", tmp_path / "old", tmp_path / "back", "--key-file", tmp_path / "k.key", "--no-progress")
+    code, _, err = run(capsys, *argv)
+    assert code != 0 and "--allow-legacy" in err and "1 files failed" in err
+    assert not (tmp_path / "back" / "old.png").exists()
+    code, _, err = run(capsys, *argv, "--allow-legacy")
+    assert code == 0, err
+    assert np.asarray(Image.open(tmp_path / "back" / "old.png")).tobytes() == legacy
 
 
 def test_cipher_chaos_warns_that_confidentiality_rests_on_it_alone(files, capsys):

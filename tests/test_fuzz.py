@@ -58,15 +58,13 @@ def _image_or_typed_error(result: object) -> None:
 
 
 @pytest.mark.parametrize("codec", sorted(BY_CODEC))
-def test_mutated_bitstreams_with_a_valid_crc_give_an_image_or_a_securecomp_error(codec):
-    @_fuzz_settings(300)
-    @given(st.sampled_from(BY_CODEC[codec]).flatmap(fuzzing.mutated_frame))
-    def check(frame):
-        bits = add_checksum(frame)      # past the CRC-32: the decoders see the damage
-        _image_or_typed_error(fuzzing.only_typed_errors(
-            lambda: securecomp.decompress(bits, max_pixels=MAX_PIXELS), f"decompress {codec}"))
-
-    check()
+@_fuzz_settings(300)
+@given(data=st.data())
+def test_mutated_bitstreams_with_a_valid_crc_give_an_image_or_a_securecomp_error(codec, data):
+    frame = data.draw(st.sampled_from(BY_CODEC[codec]).flatmap(fuzzing.mutated_frame), label="frame")
+    bits = add_checksum(frame)          # past the CRC-32: the decoders see the damage
+    _image_or_typed_error(fuzzing.only_typed_errors(
+        lambda: securecomp.decompress(bits, max_pixels=MAX_PIXELS), f"decompress {codec}"))
 
 
 @_fuzz_settings(500)

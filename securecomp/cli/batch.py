@@ -10,7 +10,7 @@ from .. import batch
 from ..errors import BatchError
 from ..secret import Recipients, Secret
 from .io import read_secret, report_error
-from .options import codec_options, positive, secret_options
+from .options import codec_options, legacy_option, positive, secret_options
 
 if TYPE_CHECKING:
     from .options import Subparsers
@@ -28,7 +28,8 @@ def add_parser(commands: Subparsers) -> None:
     for direction in batch.DIRECTIONS:
         verb = "compress and encrypt every image" if direction == "encrypt" else "decrypt every .sc file to PNG"
         encrypting = direction == "encrypt"
-        parents = [secret_options(encrypting=encrypting), *([codec_options()] if encrypting else []), _run_options()]
+        parents = [secret_options(encrypting=encrypting), codec_options() if encrypting else legacy_option(),
+                   _run_options()]
         action = actions.add_parser(direction, help=f"{verb} under IN_DIR into the same tree under OUT_DIR",
                                     description=f"{verb.capitalize()} under IN_DIR into OUT_DIR. {DASK_NOTE}",
                                     parents=parents)
@@ -58,7 +59,8 @@ def run_batch(args: argparse.Namespace) -> int:
     secret = _secret(args)
     _warn_plaintext_dask(args.dask, secret)
     encrypting = args.direction == "encrypt"
-    options = {"codec": args.codec, "quality": args.quality, "cipher": args.cipher} if encrypting else {}
+    options = ({"codec": args.codec, "quality": args.quality, "cipher": args.cipher} if encrypting
+               else {"allow_legacy": args.allow_legacy})
     summary = batch.run_batch(args.direction, args.in_dir, args.out_dir, secret=secret,
                               workers=args.workers,
                               dask=args.dask, manifest=args.manifest, progress=False if args.no_progress else None,

@@ -40,7 +40,15 @@ from .io import (
     write_output,
     writing,
 )
-from .options import codec_options, encoding_options, force_option, integer, output_option, secret_options
+from .options import (
+    codec_options,
+    encoding_options,
+    force_option,
+    integer,
+    legacy_option,
+    output_option,
+    secret_options,
+)
 
 if TYPE_CHECKING:
     from .options import Subparsers
@@ -100,10 +108,9 @@ def _add_decrypt(commands: Subparsers) -> None:
     output = output_option("OUT", "image file, format from its extension (PNG when none); `-` or absent: PNG on stdout")
     command = commands.add_parser("decrypt", help="authenticate, decrypt and decompress a container",
                                   description=PASSWORD_NOTE,
-                                  parents=[output, secret_options(encrypting=False), force_option("OUT")])
+                                  parents=[output, secret_options(encrypting=False), force_option("OUT"),
+                                           legacy_option()])
     command.add_argument("input", nargs="?", metavar="INPUT", help="container file; `-` or absent: stdin")
-    command.add_argument("--allow-legacy", action="store_true",
-                         help="also open format-1 containers (made before 0.2; not key-committing)")
     _max_pixels_option(command, f"open images of up to N pixels (default: {DEFAULT_MAX_PIXELS:,}; at most "
                        f"{MAX_PIXELS:,}); checked before any key is derived", default=DEFAULT_MAX_PIXELS)
     command.set_defaults(run=run_decrypt)

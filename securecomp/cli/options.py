@@ -147,6 +147,13 @@ def output_option(metavar: str, help: str) -> argparse.ArgumentParser:
     return parser
 
 
+def legacy_option() -> argparse.ArgumentParser:
+    parser = _parent()
+    parser.add_argument("--allow-legacy", action="store_true",
+                        help="also open format-1 containers (made before 0.2; not key-committing)")
+    return parser
+
+
 def force_option(what: str) -> argparse.ArgumentParser:
     parser = _parent()
     parser.add_argument("--force", action="store_true", help=f"overwrite {what} if it exists")
