@@ -1,6 +1,6 @@
 """Seconds per training step of the continuous-rate model on this CPU, per setting.
 
-    python benchmarks/bench_train_step.py [--steps 8] [--threads 1 2]
+    python benchmarks/bench_train_step.py [--model ID] [--steps 8] [--threads 1 2] [--shapes 2x256]
 
 Settings: float32 vs bf16 autocast (AVX-512 BF16), NCHW vs channels_last, batch × crop, and with
 --compile torch.compile on top of bf16 + channels_last (session 8, 1 thread beside a training run, 2 × 256²:
@@ -24,9 +24,9 @@ from securecomp.codec.train import rate_distortion
 
 
 def seconds_per_step(batch: int, crop: int, bf16: bool, channels_last: bool, steps: int,
-                     compiled: bool = False) -> float:
+                     compiled: bool = False, model_id: str = "mbt2018-mean-gain") -> float:
     torch.manual_seed(0)
-    model = model_for("mbt2018-mean-gain").train()
+    model = model_for(model_id).train()
     for module in model.modules():
         if hasattr(module, "mixed"):
             module.mixed = True
@@ -54,6 +54,7 @@ def seconds_per_step(batch: int, crop: int, bf16: bool, channels_last: bool, ste
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="mbt2018-mean-gain", help="a continuous-rate model id")
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--threads", type=int, nargs="+", default=[2])
     parser.add_argument("--shapes", nargs="+", default=["2x256", "8x128"])
@@ -65,8 +66,8 @@ def main() -> None:
     for threads, shape, (bf16, last, compiled) in itertools.product(args.threads, args.shapes, settings):
         torch.set_num_threads(threads)
         batch, crop = map(int, shape.split("x"))
-        s = seconds_per_step(batch, crop, bf16, last, args.steps, compiled)
-        print(json.dumps({"threads": threads, "batch": batch, "crop": crop, "bf16": bf16, "channels_last": last,
+        s = seconds_per_step(batch, crop, bf16, last, args.steps, compiled, args.model)
+        print(json.dumps({"model": args.model, "threads": threads, "batch": batch, "crop": crop, "bf16": bf16, "channels_last": last,
                           "compiled": compiled,
                           "s_per_step": round(s, 3), "kpixels_per_s": round(batch * crop * crop / s / 1000)}),
               flush=True)

@@ -22,13 +22,13 @@ DATA=${DATA:-../shared/datasets}
 WEIGHTS=securecomp/codec/weights
 mkdir -p runs
 
-# v2 RUN INIT ARGS...: train runs/RUN from INIT (a run's best.pt or a weights file), or resume
-# runs/RUN where it stopped
+# [MODEL=ID] v2 RUN INIT ARGS...: train runs/RUN (model mbt2018-mean-gain unless MODEL says otherwise)
+# from INIT (a run's checkpoint or best.pt, or a weights file), or resume runs/RUN where it stopped
 v2() {
     local name=$1 init=$2; shift 2
     local start=(--init "$init")
     [[ -f runs/$name/checkpoint.pt ]] && start=(--resume "runs/$name/checkpoint.pt")
-    OMP_NUM_THREADS=$THREADS nice -n 10 .venv/bin/securecomp train --model mbt2018-mean-gain \
+    OMP_NUM_THREADS=$THREADS nice -n 10 .venv/bin/securecomp train --model "${MODEL:-mbt2018-mean-gain}" \
         --data "$DATA/train" --val "$DATA/val/gb82" --crop 256 --batch-size 2 --quantization mixed \
         --precision bf16 --ema 0.999 --checkpoint-minutes 4 --val-every 1500 "${start[@]}" \
         --out "runs/$name" "$@" >> "runs/$name.out" 2>&1
@@ -66,8 +66,14 @@ s8w() { v2 v2-s8w runs/v2-s8/checkpoint.pt --lr 2e-4 --steps 100000 --seed 81; }
 #    stretch finishes at 5e-5 (as the per-quality models' 3e-5 finish gained 0.15-0.2 dB); the next
 #    session continues from the shipped file at 2e-4 again.
 s8f() { v2 v2-s8f runs/v2-s8w/checkpoint.pt --lr 5e-5 --steps 100000 --seed 82; }
-# 7. Session 9 and on: continue from the committed (112/320) weights file at 2e-4.
+# 7. Session 9: continue from the committed (112/320) weights file at 2e-4. Stopped at step 2,290
+#    (validation loss 1.1223 at step 1,500, 1.1277 at its start) to move on to the context model.
 s9() { v2 v2-s9 "$WEIGHTS/mbt2018-mean-gain.pt" --lr 2e-4 --steps 100000 --seed 90; }
+# 8. Session 9, from s9's checkpoint: the checkerboard context (he2021-checkerboard-gain,
+#    securecomp/codec/checkerboard.py). Its parameter network's last layer starts at zero, so the
+#    model starts as s9's mean-scale one, and the fresh optimizer ramps its rate up over 500 steps.
+s10() { MODEL=he2021-checkerboard-gain v2 v2-s10 runs/v2-s9/checkpoint.pt --lr 2e-4 --warmup 500 --steps 100000 \
+    --seed 100; }
 
 for stage in "$@"; do
     "$stage"

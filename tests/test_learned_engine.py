@@ -12,11 +12,13 @@ import constriction
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from securecomp.codec import coder
 from securecomp.codec.catalog import CONTINUOUS_MODELS, MODELS, model_for
+from securecomp.codec.checkerboard import CheckerboardGainHyperprior
 from securecomp.codec.entropy import EntropyBottleneck, GaussianConditional
-from securecomp.codec.layers import FRAC_BITS, GDN, IGDN
+from securecomp.codec.layers import FRAC_BITS, GDN, IGDN, IntegerNetwork
 from securecomp.codec.meanscale import MeanScaleGainHyperprior
 from securecomp.codec.models import BlockAutoencoder, FactorizedPrior, ScaleHyperprior, parameter_groups
 
@@ -160,6 +162,15 @@ def test_integer_network_tracks_the_float_network_and_its_weight_changes():
             model.h_s[0].weight.mul_(-3.0)
 
 
+def test_integer_network_runs_grouped_convolutions_like_the_float_network():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(6, 6, 5, padding=2, groups=6), nn.Conv2d(6, 8, 1, groups=2), nn.LeakyReLU(0.125))
+    x = torch.randn(2, 6, 9, 7) * 3
+    expected = net(x)
+    got = IntegerNetwork(net)(torch.round(x.double() * 2**FRAC_BITS)) / 2**FRAC_BITS
+    assert expected.abs().max() > 1 and (got - expected).abs().max() < 0.01
+
+
 def test_integer_network_stays_exact_for_hostile_inputs():
     model = ScaleHyperprior(8, 12)
     a = torch.full((1, 8, 4, 4), 2.0**60)
@@ -257,6 +268,8 @@ def spread(model):
             model.h_a[-1].weight.mul_(20)
             model.h_s[-1].bias[: model.M].add_(torch.linspace(-1, 3, model.M))    # scales
             model.h_s[-1].bias[model.M :].add_(torch.linspace(-2, 2, model.M))    # means
+        if isinstance(model, CheckerboardGainHyperprior):                         # a context that matters
+            model.parameter_net[-1].weight.normal_(0, 0.5)
     model.eval()
     model.update_tables()
     return model
@@ -265,7 +278,8 @@ def spread(model):
 SMALL = {"bmshj2018-factorized": lambda: FactorizedPrior(16, 24),
          "bmshj2018-hyperprior": lambda: ScaleHyperprior(16, 24),
          "bandara2020-sae": lambda: BlockAutoencoder(64, 16),
-         "mbt2018-mean-gain": lambda: MeanScaleGainHyperprior(16, 24)}
+         "mbt2018-mean-gain": lambda: MeanScaleGainHyperprior(16, 24),
+         "he2021-checkerboard-gain": lambda: CheckerboardGainHyperprior(16, 24)}
 
 
 def rate(model_id: str, n: int, quality: float = 6.0) -> tuple:
@@ -291,7 +305,7 @@ def test_forward_gives_reconstruction_and_likelihoods(model_id):
     model = SMALL[model_id]()
     out = model(torch.rand(2, 3, 64, 64), *rate(model_id, 2))
     assert out["x_hat"].shape == (2, 3, 64, 64)
-    hyperpriors = {"bmshj2018-hyperprior", "mbt2018-mean-gain"}
+    hyperpriors = {"bmshj2018-hyperprior", "mbt2018-mean-gain", "he2021-checkerboard-gain"}
     assert set(out["likelihoods"]) == ({"y", "z"} if model_id in hyperpriors else {"y"})
     for likelihood in out["likelihoods"].values():
         assert (likelihood > 0).all() and (likelihood <= 1).all()

@@ -31,6 +31,9 @@ def add_parser(commands: Subparsers) -> None:
     command.add_argument("--batch-size", type=positive, default=TrainConfig.batch_size)
     command.add_argument("--crop", type=positive, default=TrainConfig.crop, help="random crop side (multiple of 64)")
     command.add_argument("--lr", type=float, default=TrainConfig.lr)
+    command.add_argument("--warmup", type=at_least(0), default=TrainConfig.warmup, metavar="STEPS",
+                         help="raise the learning rate linearly from 0 over the first STEPS steps (a fresh optimizer "
+                              "on trained weights: its first full-size steps would knock them off)")
     command.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     command.add_argument("--val-every", type=positive, default=TrainConfig.val_every)
     command.add_argument("--checkpoint-minutes", type=float, default=TrainConfig.checkpoint_minutes)

@@ -1,6 +1,7 @@
 """Which architecture each model id is: :func:`model_for` maps (id, quality 1..8) to a freshly
-initialised model (:mod:`.models` holds the per-quality architectures, :mod:`.meanscale` the
-continuous-rate one; this module sits above both, so neither imports the other's users)."""
+initialised model (:mod:`.models` holds the per-quality architectures, :mod:`.meanscale` and
+:mod:`.checkerboard` the continuous-rate ones; this module sits above them all, so none imports
+its users)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import Callable
 
 from torch import Tensor
 
+from .checkerboard import CheckerboardGainHyperprior
 from .meanscale import MeanScaleGainHyperprior
 from .models import BlockAutoencoder, CompressionModel, FactorizedPrior, ScaleHyperprior
 
-__all__ = ["MODELS", "CONTINUOUS_MODELS", "QUALITIES", "model_for"]
+__all__ = ["MODELS", "PER_QUALITY_MODELS", "CONTINUOUS_MODELS", "QUALITIES", "model_for"]
 
 QUALITIES = range(1, 9)
 
@@ -31,21 +33,22 @@ def _sae(quality: int) -> BlockAutoencoder:
     return BlockAutoencoder(512, 64)
 
 
-def _mean_gain(quality: int) -> CompressionModel:
-    """One model for every quality (continuous rate, :mod:`.meanscale`): N = 112 as qualities 5-8,
-    M = 320 latent channels (160 capped the top qualities: benchmarks/transform_ceiling.py)."""
-    return MeanScaleGainHyperprior(112, 320)
+# One model for every quality (continuous rate), class by id: N = 112 as qualities 5-8, M = 320
+# latent channels (160 capped the top qualities: benchmarks/transform_ceiling.py); weights about to
+# be loaded give their own widths (model_for's ``like``).
+CONTINUOUS_MODELS: dict[str, type[MeanScaleGainHyperprior]] = {
+    "mbt2018-mean-gain": MeanScaleGainHyperprior,
+    "he2021-checkerboard-gain": CheckerboardGainHyperprior,
+}
+CONTINUOUS_WIDTH = (112, 320)
 
 
-MODELS: dict[str, Callable[[int], CompressionModel]] = {
+PER_QUALITY_MODELS: dict[str, Callable[[int], CompressionModel]] = {
     "bmshj2018-factorized": _factorized,
     "bmshj2018-hyperprior": _hyperprior,
     "bandara2020-sae": _sae,
-    "mbt2018-mean-gain": _mean_gain,
 }
-
-
-CONTINUOUS_MODELS = frozenset({"mbt2018-mean-gain"})   # one model for all qualities, real q in [1, 8]
+MODELS = (*PER_QUALITY_MODELS, *CONTINUOUS_MODELS)
 
 
 def model_for(model_id: str, quality: int | None = None, *, like: dict[str, Tensor] | None = None) -> CompressionModel:
@@ -57,8 +60,8 @@ def model_for(model_id: str, quality: int | None = None, *, like: dict[str, Tens
     if model_id in CONTINUOUS_MODELS:
         if like is not None and "g_a.6.weight" in like:
             M, N = like["g_a.6.weight"].shape[:2]
-            return MeanScaleGainHyperprior(N, M)
-        return MODELS[model_id](0)
+            return CONTINUOUS_MODELS[model_id](N, M)
+        return CONTINUOUS_MODELS[model_id](*CONTINUOUS_WIDTH)
     if quality is None or quality not in QUALITIES:
         raise ValueError(f"quality {quality} outside 1..8")
-    return MODELS[model_id](quality)
+    return PER_QUALITY_MODELS[model_id](quality)

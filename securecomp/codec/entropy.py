@@ -318,7 +318,10 @@ class GaussianConditional(_TableModule):
 
     def compress(self, y: Tensor, indexes: Tensor, means: Tensor | None = None) -> bytes:
         """Entropy-code ``round(y - means)`` with the tables picked by ``indexes``."""
-        symbols = self.quantize(y, means)
+        return self.encode_symbols(self.quantize(y, means), indexes)
+
+    def encode_symbols(self, symbols: Tensor, indexes: Tensor) -> bytes:
+        """Entropy-code integer symbols with the tables picked by ``indexes`` (same shape)."""
         return coder.encode(symbols.cpu().numpy(), indexes.cpu().numpy(), self.tables())
 
     def decode_symbols(self, data: bytes, indexes: Tensor) -> Tensor:

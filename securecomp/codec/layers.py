@@ -120,7 +120,7 @@ _EXACT = 2**53 - 1      # float64 represents every integer up to here exactly
 
 
 class IntegerNetwork(nn.Module):
-    """Integer-arithmetic copy of a float ``nn.Sequential`` of Conv2d / ConvTranspose2d and
+    """Integer-arithmetic copy of a float ``nn.Sequential`` of Conv2d (grouped too) / ConvTranspose2d and
     ReLU / LeakyReLU layers (Ballé et al. 2019), for values both coder sides must agree on.
 
     Activations are fixed-point integers ``a ≈ x * 2**FRAC_BITS`` carried in float64 tensors.
@@ -210,6 +210,7 @@ class IntegerLayer:
     kernel: tuple[int, ...]
     activation: Activation
     slope: float
+    groups: int = 1
 
     def to(self, device: torch.device) -> IntegerLayer:
         moved = {f.name: getattr(self, f.name).to(device) for f in fields(self)
@@ -230,7 +231,8 @@ def _layer_specs(net: nn.Sequential) -> list[LayerSpec]:
             raise TypeError(f"IntegerNetwork cannot convert {module!r}")
     for spec in specs:
         c = spec.conv
-        if c.groups != 1 or c.dilation != (1, 1) or c.padding_mode != "zeros" or isinstance(c.padding, str):
+        grouped = c.groups != 1 and isinstance(c, nn.ConvTranspose2d)
+        if grouped or c.dilation != (1, 1) or c.padding_mode != "zeros" or isinstance(c.padding, str):
             raise TypeError(f"IntegerNetwork supports plain convolutions only, not {c!r}")
     return specs
 
@@ -254,7 +256,7 @@ def _integer_layer(spec: LayerSpec) -> IntegerLayer:
     assert not isinstance(c.padding, str)              # _layer_specs refuses "same" / "valid"
     return IntegerLayer(transposed=transposed, weight=weight, bias=b, shift=shift, limit=limit, stride=c.stride,
                         padding=c.padding, output_padding=getattr(c, "output_padding", (0, 0)),
-                        kernel=c.kernel_size, activation=spec.activation, slope=spec.slope)
+                        kernel=c.kernel_size, activation=spec.activation, slope=spec.slope, groups=c.groups)
 
 
 def _weight_shift(w_out: Tensor, bias: Tensor) -> Tensor:
@@ -282,11 +284,11 @@ def _run_layer(layer: IntegerLayer, a: Tensor) -> Tensor:
 
 
 def _conv_exact(a: Tensor, weight: Tensor, layer: IntegerLayer) -> Tensor:
-    """Conv2d as unfold + matmul (exact for integer data with bounded sums)."""
+    """Conv2d as unfold + matmul, per group (exact for integer data with bounded sums)."""
     n, _, h, w = a.shape
-    k, s, p = layer.kernel, layer.stride, layer.padding
+    k, s, p, g = layer.kernel, layer.stride, layer.padding, layer.groups
     cols = F.unfold(a, k, padding=p, stride=s)                      # (n, in*k*k, L)
-    out = weight.flatten(1) @ cols                                   # (n, out, L)
+    out = weight.view(g, len(weight) // g, -1) @ cols.view(n, g, -1, cols.shape[-1])   # (n, g, out/g, L)
     oh = (h + 2 * p[0] - k[0]) // s[0] + 1
     ow = (w + 2 * p[1] - k[1]) // s[1] + 1
     return out.view(n, -1, oh, ow)

@@ -117,6 +117,11 @@ class MeanScaleGainHyperprior(CompressionModel):
         x_hat = self.g_s(y_hat * self.inverse_gain(quality))
         return {"x_hat": x_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
+    def rounded(self, y: Tensor, z_hat: Tensor, rounding) -> tuple[Tensor, Tensor, Tensor]:
+        """(y_hat, scales, means): ``rounding`` (round, or a relaxation of it) of y around its means."""
+        scales, means = self.h_s(z_hat).chunk(2, dim=1)
+        return rounding(y - means) + means, scales, means
+
     # -- exact coding path ------------------------------------------------------------------------
     def entropy_parameters(self, z_symbols: Tensor) -> tuple[Tensor, Tensor]:
         """(table indexes, means) of y from the integer z symbols, identical on every machine."""

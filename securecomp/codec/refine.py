@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 from torch import Tensor
@@ -60,8 +61,7 @@ def _loss(model, x: Tensor, y_hat: Tensor, z_hat: Tensor, params: tuple[Tensor, 
 def _hard_loss(model, x, y, z, inverse_gain, lmbda) -> float:
     medians = model.entropy_bottleneck._broadcast(model.entropy_bottleneck.medians, z)
     z_hat = torch.round(z - medians) + medians
-    scales, means = model.h_s(z_hat).chunk(2, dim=1)
-    y_hat = torch.round(y - means) + means
+    y_hat, scales, means = model.rounded(y, z_hat, torch.round)
     return float(_loss(model, x, y_hat, z_hat, (scales, means), inverse_gain, lmbda))
 
 
@@ -95,8 +95,7 @@ def _descend(model, x, y0, z0, inverse_gain, lmbda, settings: Refinement) -> tup
         with torch.enable_grad():
             medians = eb._broadcast(eb.medians, z)
             z_hat = _soft_round(z - medians, tau) + medians
-            scales, means = model.h_s(z_hat).chunk(2, dim=1)
-            y_hat = _soft_round(y - means, tau) + means
+            y_hat, scales, means = model.rounded(y, z_hat, partial(_soft_round, temperature=tau))
             loss = _loss(model, x, y_hat, z_hat, (scales, means), inverse_gain, lmbda)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -137,8 +137,8 @@ def _check(config: TrainConfig) -> None:
         raise ParameterError(f"--precision must be auto, bf16 or float32, got {config.precision!r}")
     if not 0 <= config.ema < 1:
         raise ParameterError(f"--ema must be a decay in [0, 1), got {config.ema}", hint="e.g. 0.999; 0 turns it off")
-    if min(config.steps, config.batch_size, config.val_every) <= 0 or config.lr <= 0:
-        raise ParameterError("--steps, --batch-size, --val-every and --lr must be positive")
+    if min(config.steps, config.batch_size, config.val_every) <= 0 or config.lr <= 0 or config.warmup < 0:
+        raise ParameterError("--steps, --batch-size, --val-every and --lr must be positive, --warmup at least 0")
 
 
 GAIN_LR_FACTOR = 10      # gain vectors: 2 x 8 x M numbers that set each quality's quantizer
@@ -221,6 +221,7 @@ class Trainer:
         main, aux = parameter_groups(self.model)
         self.optimizer = torch.optim.Adam(_with_gain_rate(self.model, main, config.lr), lr=config.lr)
         self.aux_optimizer = torch.optim.Adam(aux, lr=config.aux_lr)
+        self.base_lrs = [group["lr"] for group in self.optimizer.param_groups]
         self.step, self.best, self.last_val = 0, math.inf, {}
         self.run = Path(config.out)
         self.run.mkdir(parents=True, exist_ok=True)
@@ -301,6 +302,9 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        ramp = min(1.0, (self.step + 1) / c.warmup) if c.warmup else 1.0
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base * ramp
         self.optimizer.step()
         aux = self.model.aux_loss()
         self.aux_optimizer.zero_grad(set_to_none=True)

@@ -23,6 +23,7 @@ class TrainConfig:
     batch_size: int = 8
     crop: int = 256
     lr: float = 1e-4
+    warmup: int = 0                   # steps over which the learning rate rises linearly to lr (fresh optimizer)
     aux_lr: float = 1e-3
     device: str = "auto"
     val_every: int = 500

@@ -1,0 +1,105 @@
+"""The checkerboard context (he2021-checkerboard-gain): it starts as the mean-scale model it grows
+from, its anchors are coded as the hyperprior alone would code them, the context changes the
+other half's tables and means, and both passes stay exact."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_learned_engine import spread
+
+from securecomp.codec import models
+from securecomp.codec.checkerboard import CheckerboardGainHyperprior, anchors
+from securecomp.codec.meanscale import MeanScaleGainHyperprior
+
+
+@pytest.fixture(autouse=True)
+def float32_transforms(monkeypatch):
+    """These tests compare transforms exactly: no bf16 (tests/test_learned_codec.py checks it)."""
+    monkeypatch.setattr(models, "_native_bf16", lambda: False)
+
+
+def _pair() -> tuple[MeanScaleGainHyperprior, CheckerboardGainHyperprior]:
+    torch.manual_seed(3)
+    base = spread(MeanScaleGainHyperprior(16, 24))
+    grown = CheckerboardGainHyperprior(16, 24)
+    grown.init_from(base.state_dict())
+    grown.eval().update_tables()
+    return base, grown
+
+
+def test_anchors_are_the_even_squares_of_the_checkerboard():
+    mask = anchors(torch.zeros(1, 2, 3, 4))[0, 0]
+    assert mask.tolist() == [[True, False, True, False], [False, True, False, True], [True, False, True, False]]
+
+
+def test_it_starts_as_the_mean_scale_model_it_grows_from():
+    base, grown = _pair()
+    x, q = torch.rand(2, 3, 64, 128), torch.tensor([2.5, 7.0])
+    with torch.no_grad():
+        assert torch.equal(grown.latents(x, q), base.latents(x, q))
+        ours, theirs = grown(x, q), base(x, q)
+        coded = grown.compress(x, q)
+        assert len(coded["strings"]) == grown.latent_strings == 3
+        assert torch.equal(grown.decompress_latents(coded["strings"], coded["shape"]), base.latents(x, q))
+    assert torch.allclose(ours["x_hat"], theirs["x_hat"], atol=1e-6)
+    assert torch.allclose(ours["likelihoods"]["y"], theirs["likelihoods"]["y"], atol=1e-6)
+    y_bytes = sum(map(len, coded["strings"][:2]))
+    assert abs(y_bytes - len(base.compress(x, q)["strings"][0])) <= 8     # one more string: a word or two
+
+
+def test_the_context_changes_only_the_non_anchors_tables_and_decoding_stays_exact():
+    base, grown = _pair()
+    with torch.no_grad():
+        grown.parameter_net[-1].weight.normal_(0, 0.5)
+    x, q = torch.rand(1, 3, 128, 128), torch.tensor([4.0])
+    with torch.no_grad():
+        y, z = grown.analyse(x, q)
+        z_symbols = grown.entropy_bottleneck.quantize(z)
+        _, indexes, means = grown._symbols(y.double(), z_symbols)
+        hyper_indexes, hyper_means = base.entropy_parameters(z_symbols)
+        mask = anchors(y).expand_as(indexes)
+        assert torch.equal(indexes[mask], hyper_indexes[mask])
+        assert torch.equal(means[mask] * 2.0**-10, hyper_means[mask])
+        assert not torch.equal(means[~mask] * 2.0**-10, hyper_means[~mask])
+        assert torch.equal(means, torch.round(means))                   # fixed point
+        coded = grown.compress(x, q)
+        torch.set_num_threads(1)
+        one = grown.decompress_latents(coded["strings"], coded["shape"])
+        torch.set_num_threads(2)
+        two = grown.decompress_latents(coded["strings"], coded["shape"])
+    assert torch.equal(one, two) and torch.equal(one, grown.latents(x, q))
+
+
+def test_a_damaged_second_pass_string_changes_the_image_not_the_anchors():
+    _, grown = _pair()
+    x, q = torch.rand(1, 3, 64, 64), torch.tensor([5.0])
+    with torch.no_grad():
+        coded = grown.compress(x, q)
+        strings = list(coded["strings"])
+        strings[1] = bytes(len(strings[1]))
+        try:
+            damaged = grown.decompress_latents(strings, coded["shape"])
+        except ValueError:              # the coder may also refuse it outright
+            return
+        clean = grown.latents(x, q)
+    mask = anchors(clean).expand_as(clean)
+    assert torch.equal(damaged[mask], clean[mask]) and not torch.equal(damaged, clean)
+
+
+def test_refinement_and_training_see_the_context():
+    from securecomp.codec.meanscale import lambda_of
+    from securecomp.codec.refine import Refinement, _hard_loss, refine
+
+    _, grown = _pair()
+    x, q = torch.rand(1, 3, 64, 64), torch.tensor([4.0])
+    y, z = refine(grown, x, q, Refinement(steps=20, check_every=10))
+    with torch.no_grad():
+        y0, z0 = grown.analyse(x, q)
+        inverse = grown.inverse_gain(q)
+        assert _hard_loss(grown, x, y, z, inverse, lambda_of(4.0)) < _hard_loss(grown, x, y0, z0, inverse,
+                                                                                 lambda_of(4.0))
+    grown.train()
+    out = grown(x, q)
+    (-torch.log2(out["likelihoods"]["y"]).sum()).backward()
+    assert grown.parameter_net[-1].weight.grad.abs().sum() > 0           # the context learns from the rate
