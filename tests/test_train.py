@@ -101,7 +101,18 @@ def test_mixed_quantization_is_a_training_setting(images, tmp_path, monkeypatch)
     assert seen == [True, True] and _events(tmp_path / "run")[0]["config"]["quantization"] == "mixed"
 
 
+def test_warmup_raises_the_learning_rate_linearly_to_its_setting(images, tmp_path, monkeypatch):
+    rates = []
+    real_step = torch.optim.Adam.step
+    monkeypatch.setattr(torch.optim.Adam, "step",
+                        lambda self, *a, **k: rates.append(self.param_groups[0]["lr"]) or real_step(self, *a, **k))
+    assert _train(images, tmp_path / "run", "--steps", "5", "--lr", "1e-3", "--warmup", "4") == 0
+    main_rates = rates[::2]             # the main optimizer, then the auxiliary one, at every step
+    assert main_rates == pytest.approx([2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3])
+
+
 @pytest.mark.parametrize("extra,message", [
+    (["--warmup", "-1"], "at least 0"),
     (["--crop", "100"], "multiple of 64"),
     (["--crop", "128"], "at least 128 px"),
     (["--steps", "0"], "expected a positive integer"),
