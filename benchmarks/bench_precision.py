@@ -1,6 +1,6 @@
 """What bf16 costs the continuous model, transform by transform: the mean (bpp, PSNR) curve over
 qualities 1..8 on a dataset with g_a and/or g_s in bf16 autocast, and its BD-rate against float32.
-(The codec runs g_a in bf16 on CPUs with native bf16, g_s in float32: codec/models.run_transform.)
+(The codec runs both in bf16 but their last layers on CPUs with native bf16: codec/models.run_transform.)
 
     python benchmarks/bench_precision.py DATASET [--limit 10]
 """
@@ -20,8 +20,9 @@ sys.path.insert(0, str(ROOT))
 from securecomp.analysis import ratedistortion  # noqa: E402
 from securecomp.codec import meanscale, models  # noqa: E402
 
-MODEL = "mbt2018-mean-gain"
-VARIANTS = {"float32": set(), "g_a bf16": {"g_a"}, "g_s bf16": {"g_s"}, "both bf16": {"g_a", "g_s"}}
+MODEL = "mbt2018-mean-gain"     # the shipped continuous model (he2021-checkerboard-gain codes with the same transforms)
+VARIANTS = {"float32": set(), "g_a bf16": {"g_a"}, "g_s bf16": {"g_s"}, "both bf16": {"g_a", "g_s"},
+            "g_a bf16, g_s bf16 but its last layer": {"g_a", "g_s:-1"}}
 
 
 def _with_bf16(parts: set[str]):
@@ -29,6 +30,10 @@ def _with_bf16(parts: set[str]):
     def run(transform: torch.nn.Module, x: torch.Tensor, *, bf16: bool = False) -> torch.Tensor:
         part = "g_a" if isinstance(transform[0], torch.nn.Conv2d) else "g_s"
         x = models._channels_last(x)
+        if f"{part}:-1" in parts:           # all but the last layer
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                x = transform[:-1](x)
+            return transform[-1](x.float())
         if part not in parts:
             return transform(x)
         with torch.autocast("cpu", dtype=torch.bfloat16):

@@ -172,7 +172,7 @@ class MeanScaleGainHyperprior(CompressionModel):
 
     def synthesise(self, y_hat: Tensor, quality: Tensor) -> Tensor:
         """x_hat in [0, 1] from gained latents (decoded, or a window of a decoded latent plane)."""
-        return run_transform(self.g_s, y_hat * self.inverse_gain(quality)).clamp_(0, 1).contiguous()
+        return run_transform(self.g_s, y_hat * self.inverse_gain(quality), bf16=True).clamp_(0, 1).contiguous()
 
     # -- starting point -------------------------------------------------------------------------
     @torch.no_grad()

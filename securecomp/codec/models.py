@@ -62,17 +62,19 @@ def _channels_last(x: Tensor) -> Tensor:
 PRECISION_VARIABLE = "SECURECOMP_PRECISION"
 
 
-def run_transform(transform: nn.Module, x: Tensor, *, bf16: bool = False) -> Tensor:
-    """A coding-time transform in channels-last float32; with ``bf16``, in bf16 autocast on a CPU
-    with native bf16 support (AVX-512 BF16 / AMX), which halves its time. The encoder's g_a uses it
-    (on val/gb82 +0.2 % BD-rate; g_s in bf16 cost +1.3 %, so the decoder stays float32); what both
-    coder sides must agree on (z symbols, h_s, table choice) never runs in bf16.
-    SECURECOMP_PRECISION=float32 turns bf16 off."""
+def run_transform(transform: nn.Sequential, x: Tensor, *, bf16: bool = False) -> Tensor:
+    """A coding-time transform in channels-last float32; with ``bf16``, on a CPU with native bf16
+    support (AVX-512 BF16 / AMX), every layer but the last in bf16 autocast, which nearly halves
+    the time, and the last one, which writes y or the pixels, in float32. On val/gb82 (6 images,
+    qualities 1-8, benchmarks/bench_precision.py) g_a so costs nothing, g_s +0.3 % BD-rate (+1.1 %
+    with its last layer in bf16 too). What both coder sides must agree on (z symbols, h_s, table
+    choice) never runs in bf16. SECURECOMP_PRECISION=float32 turns bf16 off."""
     x = _channels_last(x)
     if not bf16 or x.device.type != "cpu" or not _native_bf16():
         return transform(x)
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        return transform(x).float()
+        x = transform[:-1](x)
+    return transform[-1](x.float())
 
 
 @cache
