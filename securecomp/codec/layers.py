@@ -284,13 +284,23 @@ def _run_layer(layer: IntegerLayer, a: Tensor) -> Tensor:
 
 
 def _conv_exact(a: Tensor, weight: Tensor, layer: IntegerLayer) -> Tensor:
-    """Conv2d as unfold + matmul, per group (exact for integer data with bounded sums)."""
-    n, _, h, w = a.shape
+    """Conv2d as unfold + matmul, per group (exact for integer data with bounded sums); a 1×1
+    convolution is one matmul, a depthwise one a sum of shifted products (no unfolded copy)."""
+    n, c, h, w = a.shape
     k, s, p, g = layer.kernel, layer.stride, layer.padding, layer.groups
-    cols = F.unfold(a, k, padding=p, stride=s)                      # (n, in*k*k, L)
-    out = weight.view(g, len(weight) // g, -1) @ cols.view(n, g, -1, cols.shape[-1])   # (n, g, out/g, L)
     oh = (h + 2 * p[0] - k[0]) // s[0] + 1
     ow = (w + 2 * p[1] - k[1]) // s[1] + 1
+    if k == (1, 1) and s == (1, 1) and p == (0, 0) and g == 1:
+        return (weight.flatten(1) @ a.reshape(n, c, h * w)).view(n, -1, h, w)
+    if g == c == len(weight) and s == (1, 1):
+        padded = F.pad(a, (p[1], p[1], p[0], p[0]))
+        out = torch.zeros(n, c, oh, ow, dtype=a.dtype, device=a.device)
+        for i in range(k[0]):
+            for j in range(k[1]):
+                out += weight[:, 0, i, j].view(1, c, 1, 1) * padded[:, :, i : i + oh, j : j + ow]
+        return out
+    cols = F.unfold(a, k, padding=p, stride=s)                      # (n, in*k*k, L)
+    out = weight.view(g, len(weight) // g, -1) @ cols.view(n, g, -1, cols.shape[-1])   # (n, g, out/g, L)
     return out.view(n, -1, oh, ow)
 
 
