@@ -9,9 +9,9 @@ them. Decoding takes two passes, where a serial context (Minnen 2018) takes one 
 - The context is a depthwise 5×5 convolution of the decoded anchors (each channel predicted from
   the same channel's anchors around it; the non-anchors in its window are zero), and the
   parameter network three 1×1 layers over (hyperprior parameters, context) whose output is *added*
-  to the hyperprior's parameters at the non-anchors (it runs at those positions only). Its last layer starts at zero, so a model
-  started from mean-scale weights codes exactly as they did, and training grows the context from
-  there. (He 2021 uses a full 5×5 convolution: 26 times the multiply-adds of this one, which the
+  to the hyperprior's parameters at the non-anchors (it runs at those positions only). Its last
+  layer starts at zero, so a model started from mean-scale weights codes exactly as they did, and
+  training grows the context from there. (He 2021 uses a full 5×5 convolution: 26 times the multiply-adds of this one, which the
   decoder would run in float64 integer arithmetic.)
 - Exactness as in the mean-scale model: the anchors' values are fixed-point (symbol · 2^10 plus the
   integer mean), and both the context and the parameter network run as :class:`IntegerNetwork`,
