@@ -11,8 +11,8 @@ them. Decoding takes two passes, where a serial context (Minnen 2018) takes one 
   parameter network three 1×1 layers over (hyperprior parameters, context) whose output is *added*
   to the hyperprior's parameters at the non-anchors (it runs at those positions only). Its last
   layer starts at zero, so a model started from mean-scale weights codes exactly as they did, and
-  training grows the context from there. (He 2021 uses a full 5×5 convolution: 26 times the multiply-adds of this one, which the
-  decoder would run in float64 integer arithmetic.)
+  training grows the context from there. (He 2021 uses a full 5×5 convolution: 26 times the
+  multiply-adds of this one, which the decoder would run in float64 integer arithmetic.)
 - Exactness as in the mean-scale model: the anchors' values are fixed-point (symbol · 2^10 plus the
   integer mean), and both the context and the parameter network run as :class:`IntegerNetwork`,
   so both coder sides derive the same tables and means on every machine.
