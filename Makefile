@@ -50,10 +50,10 @@ clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
 # The CPU training recipe of the continuous-rate learned codec (docs/codec.md): one stage per
-# session, in the background (`make train-cpu STAGE=s9 &`); the per-quality models' recipe is
-# scripts/train_cpu_v1.sh.
+# session, in the background (`make train-cpu &`; THREADS=2 on an otherwise idle machine); the
+# per-quality models' recipe is scripts/train_cpu_v1.sh.
 DATA ?= ../shared/datasets
-STAGE ?= s9
+STAGE ?= s11
 train-cpu: $(STAMP)
 	DATA=$(DATA) scripts/train_cpu.sh $(STAGE)
 

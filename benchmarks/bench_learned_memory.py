@@ -38,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--megapixels", type=float, default=50)
     parser.add_argument("--quality", type=float, default=4)
-    parser.add_argument("--codec", default="learned", help="learned (default) or mbt2018-mean-gain")
+    parser.add_argument("--codec", default="learned", help="learned (default) or a continuous-rate model id")
     args = parser.parse_args()
     width = int((args.megapixels * 1e6 * 1.5) ** 0.5)
     height = int(args.megapixels * 1e6 / width)

@@ -17,14 +17,14 @@ import time
 
 import torch
 
-from securecomp.codec.catalog import model_for
+from securecomp.codec.catalog import CONTINUOUS_MODEL, model_for
 from securecomp.codec.meanscale import lambda_of
 from securecomp.codec.models import parameter_groups
 from securecomp.codec.train import rate_distortion
 
 
 def seconds_per_step(batch: int, crop: int, bf16: bool, channels_last: bool, steps: int,
-                     compiled: bool = False, model_id: str = "mbt2018-mean-gain") -> float:
+                     compiled: bool = False, model_id: str = CONTINUOUS_MODEL) -> float:
     torch.manual_seed(0)
     model = model_for(model_id).train()
     for module in model.modules():
@@ -54,7 +54,7 @@ def seconds_per_step(batch: int, crop: int, bf16: bool, channels_last: bool, ste
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="mbt2018-mean-gain", help="a continuous-rate model id")
+    parser.add_argument("--model", default=CONTINUOUS_MODEL, help="a continuous-rate model id")
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--threads", type=int, nargs="+", default=[2])
     parser.add_argument("--shapes", nargs="+", default=["2x256", "8x128"])

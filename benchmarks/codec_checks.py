@@ -1,13 +1,17 @@
 """The continuous-rate learned codec's own checks on Kodak, for the model card (docs/codec.md).
 
-    python benchmarks/codec_checks.py [continuous] [effort] [seams]     (default: all three)
+    python benchmarks/codec_checks.py [continuous] [effort] [seams] [context]     (default: all)
 
 - continuous: two Kodak images at q = 1, 1.5, ..., 8 (and 3.3): bpp and PSNR per quality;
 - effort: four Kodak images at q 2, 4, 6 with effort "default" and "max": bpp, PSNR, seconds, and
   the BD-rate of max against default over the mean curves;
 - seams: kodim23 upscaled 2x (1536x1024, bicubic) at q 4: the largest jump of the coding error
   across a row or column that is a multiple of 16, over the median of the 16 lines around it
-  (analysis/seams.py), for the continuous model and for the per-quality model it replaces.
+  (analysis/seams.py), for the continuous model and for the per-quality model it replaces;
+- context: what the checkerboard context gives on the shipped weights: the first ten images of
+  val/gb82 at qualities 1..8 coded with the context and with its correction switched off (the
+  parameter network's last layer zeroed: the same transforms coding as a plain mean-scale
+  hyperprior), the BD-rate between the two, and the decode seconds of each.
 Each writes docs/codec-<check>.json. Measure on an idle machine: the times are part of the result.
 """
 
@@ -26,11 +30,13 @@ sys.path.insert(0, str(ROOT))
 from securecomp.analysis import ratedistortion as bench  # noqa: E402
 from securecomp.analysis.seams import max_seam_ratio  # noqa: E402
 from securecomp.codec.bitstream import compress, decompress  # noqa: E402
+from securecomp.codec.catalog import CONTINUOUS_MODEL  # noqa: E402
 from securecomp.codec.learned import DEFAULT_MODEL  # noqa: E402
 
 KODAK = ROOT.parent / "shared" / "datasets" / "kodak"
+GB82 = ROOT.parent / "shared" / "datasets" / "val" / "gb82"
 DOCS = ROOT / "docs"
-MODEL = "mbt2018-mean-gain"
+MODEL = CONTINUOUS_MODEL
 OLD_MODEL = "bmshj2018-hyperprior"
 
 
@@ -76,7 +82,32 @@ def seams() -> dict:
     return {"image": "kodim23 upscaled 2x (1536x1024, bicubic)", "quality": 4, "result": result}
 
 
-CHECKS = {"continuous": continuous, "effort": effort, "seams": seams}
+def context() -> dict:
+    import torch
+
+    from securecomp.codec import zoo
+
+    model = zoo.load(MODEL, 0)
+    images = [Image.open(path).convert("RGB") for path in sorted(GB82.glob("*.png"))[:10]]
+    curves = {}
+    last = model.parameter_net[-1]
+    kept = [p.detach().clone() for p in last.parameters()]
+    for variant in ("with context", "without"):
+        if variant == "without":
+            with torch.no_grad():
+                for p in last.parameters():
+                    p.zero_()
+        curves[variant] = [{k: float(np.mean([r[k] for r in rows])) for k in ("bpp", "psnr", "decode_s")}
+                           | {"quality": q}
+                           for q in range(1, 9) for rows in [[bench.measure(im, codec_of(MODEL), q) for im in images]]]
+    with torch.no_grad():
+        for p, value in zip(last.parameters(), kept):
+            p.copy_(value)
+    bd = bench.bd_rate(bench.curve(curves["without"]), bench.curve(curves["with context"]))
+    return {"model": MODEL, "images": "val/gb82, first 10", "curves": curves, "bd_rate_context_vs_none": bd}
+
+
+CHECKS = {"continuous": continuous, "effort": effort, "seams": seams, "context": context}
 
 
 def main() -> None:

@@ -19,12 +19,12 @@ sys.path.insert(0, str(ROOT))
 from securecomp.analysis import ratedistortion as bench  # noqa: E402
 from securecomp.codec import zoo  # noqa: E402
 from securecomp.codec.learned import DEFAULT_MODEL  # noqa: E402
-from securecomp.codec.catalog import model_for  # noqa: E402
+from securecomp.codec.catalog import CONTINUOUS_MODEL, model_for  # noqa: E402
 
 DOCS = ROOT / "docs"
 KODAK = ROOT.parent / "shared" / "datasets" / "kodak"
 CLIC = ROOT.parent / "shared" / "datasets" / "val" / "clic2025"
-CONTINUOUS = "mbt2018-mean-gain"
+CONTINUOUS = CONTINUOUS_MODEL
 
 
 def _codec_of(model: str) -> str:
@@ -136,7 +136,7 @@ def results_section(title: str, summary: dict, plot_name: str) -> list[str]:
 
 
 def checks_section() -> list[str]:
-    """Continuous quality, effort and seams, from benchmarks/codec_checks.py's JSONs (where run)."""
+    """Continuous quality, effort, seams and the context, from benchmarks/codec_checks.py's JSONs (where run)."""
     parts = []
     continuous = _read_json("codec-continuous.json")
     if continuous:
@@ -164,6 +164,20 @@ def checks_section() -> list[str]:
                   "or column that is a multiple of 16, over the median jump across the 16 lines around it.", "",
                   "| model | largest ratio | where |", "|---|---|---|"]
         parts += [f"| {model} | {r['max_ratio']:.2f} | {r['where']} |" for model, r in seams["result"].items()]
+        parts.append("")
+    context = _read_json("codec-context.json")
+    if context:
+        variants = list(context["curves"])
+        parts += ["## Checkerboard context (benchmarks/codec_checks.py context)", "",
+                  f"{context['model']} on {context['images']}, mean per quality, coded with the context and with its "
+                  "correction switched off (the same weights coding as a plain mean-scale hyperprior). BD-rate of the "
+                  f"context against none: {_percent(context['bd_rate_context_vs_none'])}.", "",
+                  "| quality | " + " | ".join(f"{v}: bpp / dB / decode s" for v in variants) + " |",
+                  "|---|" + "---|" * len(variants)]
+        for i, row in enumerate(context["curves"][variants[0]]):
+            cells = [f"{c[i]['bpp']:.4f} / {c[i]['psnr']:.2f} / {c[i]['decode_s']:.2f}"
+                     for c in context["curves"].values()]
+            parts.append(f"| {row['quality']} | " + " | ".join(cells) + " |")
         parts.append("")
     return parts
 

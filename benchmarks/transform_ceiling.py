@@ -24,8 +24,9 @@ sys.path.insert(0, str(ROOT))
 from securecomp.analysis.metrics import psnr  # noqa: E402
 from securecomp.codec import zoo  # noqa: E402
 from securecomp.codec.bitstream import compress, decompress  # noqa: E402
+from securecomp.codec.catalog import CONTINUOUS_MODEL  # noqa: E402
 
-MODEL = "mbt2018-mean-gain"
+MODEL = CONTINUOUS_MODEL
 
 
 def ceiling(model, rgb: np.ndarray, quality: float) -> float:

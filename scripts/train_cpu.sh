@@ -81,6 +81,9 @@ s10() { MODEL=he2021-checkerboard-gain v2 v2-s10 runs/v2-s9/checkpoint.pt --lr 2
 #    (train.FAST_PARAMETERS); a fresh optimizer (its groups changed), ramped up over 500 steps.
 s10b() { MODEL=he2021-checkerboard-gain v2 v2-s10b runs/v2-s10/checkpoint.pt --lr 2e-4 --warmup 500 --steps 100000 \
     --seed 101; }
+# 10. Session 10 and on: continue from the committed he2021-checkerboard-gain weights file.
+s11() { MODEL=he2021-checkerboard-gain v2 v2-s11 "$WEIGHTS/he2021-checkerboard-gain.pt" --lr 2e-4 --warmup 500 \
+    --steps 100000 --seed 110; }
 
 for stage in "$@"; do
     "$stage"

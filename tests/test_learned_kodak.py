@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from securecomp.analysis.ratedistortion import measure
+from securecomp.codec.catalog import CONTINUOUS_MODEL
 
 KODAK = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "kodak"
 pytestmark = pytest.mark.skipif(not KODAK.is_dir(), reason="../shared/datasets/kodak is not present")
@@ -29,7 +30,7 @@ def test_learned_codec_stays_in_its_measured_kodak_range(quality, bpp_range, psn
 
 # -- the continuous-rate model (issue: learned codec v2) ----------------------------------------
 
-CONTINUOUS = "mbt2018-mean-gain"
+CONTINUOUS = CONTINUOUS_MODEL
 
 
 def _kodak(name: str) -> Image.Image:

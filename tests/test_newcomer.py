@@ -498,7 +498,8 @@ def two_tiles() -> Image.Image:
     return Image.fromarray(landscape(520)[:40])          # 520 x 40: tiles of 512 x 40 and 8 x 40
 
 
-@pytest.mark.parametrize(("codec", "decode_steps"), [("learned", 2), ("mbt2018-mean-gain", 4)])
+@pytest.mark.parametrize(("codec", "decode_steps"),
+                         [("learned", 2), ("mbt2018-mean-gain", 4), ("he2021-checkerboard-gain", 4)])
 def test_the_learned_codecs_report_progress_per_tile(two_tiles, codec, decode_steps):
     key, calls = generate_key(), []
     blob = encrypt(two_tiles, key=key, codec=codec, quality=4, progress=lambda done, total: calls.append((done, total)))

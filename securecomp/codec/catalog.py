@@ -13,7 +13,7 @@ from .checkerboard import CheckerboardGainHyperprior
 from .meanscale import MeanScaleGainHyperprior
 from .models import BlockAutoencoder, CompressionModel, FactorizedPrior, ScaleHyperprior
 
-__all__ = ["MODELS", "PER_QUALITY_MODELS", "CONTINUOUS_MODELS", "QUALITIES", "model_for"]
+__all__ = ["MODELS", "PER_QUALITY_MODELS", "CONTINUOUS_MODELS", "CONTINUOUS_MODEL", "QUALITIES", "model_for"]
 
 QUALITIES = range(1, 9)
 
@@ -41,6 +41,7 @@ CONTINUOUS_MODELS: dict[str, type[MeanScaleGainHyperprior]] = {
     "he2021-checkerboard-gain": CheckerboardGainHyperprior,
 }
 CONTINUOUS_WIDTH = (112, 320)
+CONTINUOUS_MODEL = "he2021-checkerboard-gain"     # the one in training (and its benchmarks'): `learned` once it wins
 
 
 PER_QUALITY_MODELS: dict[str, Callable[[int], CompressionModel]] = {
