@@ -52,6 +52,16 @@ def _corrected(parameter_net: nn.Module, hyper: Tensor, context: Tensor) -> Tens
     return hyper.flatten(2).index_add(2, positions, correction).view(n, channels, h, w)
 
 
+def _fixed(symbols: Tensor, means: Tensor) -> Tensor:
+    """y_hat in fixed point (exact float64 integers) from symbols and fixed-point means."""
+    return symbols * 2**FRAC_BITS + means
+
+
+def _y_hat(symbols: Tensor, means: Tensor) -> Tensor:
+    """y_hat (float32) from symbols and fixed-point means, as the mean-scale model dequantizes."""
+    return (_fixed(symbols, means) * 2.0**-FRAC_BITS).float()
+
+
 def _straight_through(v: Tensor) -> Tensor:
     return v + (torch.round(v) - v).detach()
 
@@ -96,9 +106,6 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
         return {"x_hat": x_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
     # -- exact coding path -----------------------------------------------------------------------
-    def _hyper_fixed(self, z_symbols: Tensor) -> Tensor:
-        return self.h_s_int(self.entropy_bottleneck.fixed_point(z_symbols, FRAC_BITS))
-
     def _context_fixed(self, hyper: Tensor, anchor_fixed: Tensor) -> Tensor:
         """Fixed-point parameters of every position from the hyperprior's and the anchors' (exact)."""
         return _corrected(self.parameter_int, hyper, self.context_int(anchor_fixed))
@@ -114,7 +121,7 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
         hyper = self._hyper_fixed(z_symbols)
         means = hyper[:, self.M:]
         symbols = gc.quantize(y, means * 2.0**-FRAC_BITS)
-        params = self._context_fixed(hyper, (symbols * 2**FRAC_BITS + means) * mask)
+        params = self._context_fixed(hyper, _fixed(symbols, means) * mask)
         indexes, means = self._tables(params)
         symbols = torch.where(mask, symbols, gc.quantize(y, means * 2.0**-FRAC_BITS))
         return symbols, indexes, means
@@ -132,7 +139,7 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
     def latents(self, x: Tensor, quality: Tensor) -> Tensor:
         y, z = self.analyse(x, quality)
         symbols, _, means = self._symbols(y.double(), self.entropy_bottleneck.quantize(z))
-        return ((symbols * 2**FRAC_BITS + means) * 2.0**-FRAC_BITS).float().to(x.device)
+        return _y_hat(symbols, means).to(x.device)
 
     def decompress_latents(self, strings: list[bytes], shape: tuple[int, int, int]) -> Tensor:
         """y_hat in the gained domain (before the inverse gain), exact: anchors, then the rest."""
@@ -144,6 +151,6 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
         mask = anchors(hyper).expand_as(indexes)
         symbols = torch.zeros(indexes.shape, dtype=torch.int64, device=self._device)
         symbols[mask] = gc.decode_symbols(strings[0], indexes[mask]).to(self._device)
-        indexes, means = self._tables(self._context_fixed(hyper, (symbols * 2**FRAC_BITS + means) * mask))
+        indexes, means = self._tables(self._context_fixed(hyper, _fixed(symbols, means) * mask))
         symbols[~mask] = gc.decode_symbols(strings[1], indexes[~mask]).to(self._device)
-        return ((symbols * 2**FRAC_BITS + means) * 2.0**-FRAC_BITS).float()
+        return _y_hat(symbols, means)

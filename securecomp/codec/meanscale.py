@@ -125,10 +125,13 @@ class MeanScaleGainHyperprior(CompressionModel):
     # -- exact coding path ------------------------------------------------------------------------
     def entropy_parameters(self, z_symbols: Tensor) -> tuple[Tensor, Tensor]:
         """(table indexes, means) of y from the integer z symbols, identical on every machine."""
-        z_fixed = self.entropy_bottleneck.fixed_point(z_symbols, FRAC_BITS)
-        scales_fixed, means_fixed = self.h_s_int(z_fixed).chunk(2, dim=1)
+        scales_fixed, means_fixed = self._hyper_fixed(z_symbols).chunk(2, dim=1)
         indexes = self.gaussian_conditional.build_indexes_fixed(scales_fixed, FRAC_BITS)
         return indexes, means_fixed * 2.0**-FRAC_BITS            # exact float64
+
+    def _hyper_fixed(self, z_symbols: Tensor) -> Tensor:
+        """h_s's output (scales, means stacked) in fixed point from the integer z symbols, exact."""
+        return self.h_s_int(self.entropy_bottleneck.fixed_point(z_symbols, FRAC_BITS))
 
     def analyse(self, x: Tensor, quality: Tensor, own: tuple[slice, slice] | None = None) -> tuple[Tensor, Tensor]:
         """(y, z) before quantization: what the encoder codes, or what effort="max" refines.
