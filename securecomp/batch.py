@@ -378,7 +378,7 @@ def process(job: Job, settings: Settings) -> Outcome:
 
 def _recorded(exc: Exception) -> str:
     """The manifest's error of a failed file: the exception's type and message, and its hint if any."""
-    hint = getattr(exc, "hint", "") if isinstance(exc, SecurecompError) else ""
+    hint = exc.hint if isinstance(exc, SecurecompError) else ""
     return f"{type(exc).__name__}: {exc}" + (f" (hint: {hint})" if hint else "")
 
 
