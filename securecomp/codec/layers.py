@@ -11,14 +11,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Literal
+from typing import Literal, TypeGuard
+from weakref import WeakKeyDictionary
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["GDN", "IGDN", "conv", "deconv", "lower_bound", "IntegerNetwork", "FRAC_BITS"]
+__all__ = ["GDN", "IGDN", "conv", "deconv", "lower_bound", "subpixel", "IntegerNetwork", "FRAC_BITS"]
 
 
 class _LowerBound(torch.autograd.Function):
@@ -108,6 +110,78 @@ def deconv(in_channels: int, out_channels: int, kernel_size: int = 5, stride: in
     )
 
 
+def _parameters_key(module: nn.Module) -> tuple:
+    """Changes whenever a parameter of ``module`` is replaced or modified in place (optimizer
+    steps, ``load_state_dict``, ``.to()``): what is derived from the weights is keyed on it."""
+    return tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in module.parameters())
+
+
+# --------------------------------------------------------------------------------------------
+# Sub-pixel form of a transposed convolution
+# --------------------------------------------------------------------------------------------
+
+
+class SubpixelConv:
+    """A stride-s ConvTranspose2d as the stride-1 convolution with s·s times its output channels
+    followed by ``pixel_shuffle(s)`` (Shi et al. 2016): output s·i + r of the transposed
+    convolution sums input i + t times kernel tap r + padding - s·t, so each phase r is a plain
+    convolution over every s-th tap. The same products, summed in another order (float rounding
+    apart): g_s's last layer (112 -> 3 channels, 5×5, stride 2) so runs in less than half the time
+    on CPU, where oneDNN's transposed convolution with few outputs is slow. The derived weights
+    hold no reference to the layer (``subpixel`` caches them per layer)."""
+
+    def __init__(self, deconv: nn.ConvTranspose2d):
+        (rows, pad_rows), (cols, pad_cols) = (_phase_taps(deconv, dim) for dim in (0, 1))
+        self.stride, self.padding = deconv.stride[0], (pad_rows, pad_cols)
+        with torch.no_grad():
+            w = F.pad(deconv.weight, (0, 1, 0, 1))[:, :, rows][..., cols]    # (in, out, s, T, s, T)
+            self.weight = w.permute(1, 2, 4, 0, 3, 5).reshape(-1, w.shape[0], rows.shape[1], cols.shape[1])
+            self.bias = None if deconv.bias is None else deconv.bias.repeat_interleave(self.stride**2)
+        self.key = _parameters_key(deconv)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return F.pixel_shuffle(F.conv2d(x, self.weight, self.bias, padding=self.padding), self.stride)
+
+
+def _phase_taps(deconv: nn.ConvTranspose2d, dim: int) -> tuple[Tensor, int]:
+    """(taps, pad) along ``dim``: taps[r, j] is the kernel tap that input i + j - pad meets at
+    output s·i + r, or the kernel's size (a zero tap appended to the kernel) where none does."""
+    k, s, p = deconv.kernel_size[dim], deconv.stride[dim], _padding(deconv)[dim]
+    pad = (k - 1 - p) // s
+    device = deconv.weight.device
+    taps = torch.arange(s, device=device)[:, None] + p + s * (pad - torch.arange(2 * pad + 1, device=device))[None, :]
+    return taps.where((taps >= 0) & (taps < k), k), pad
+
+
+def _padding(layer: nn.ConvTranspose2d) -> tuple[int, ...]:
+    assert not isinstance(layer.padding, str)       # ConvTranspose2d takes no "same" / "valid"
+    return layer.padding
+
+
+def _has_subpixel_form(layer: nn.Module) -> TypeGuard[nn.ConvTranspose2d]:
+    """A transposed convolution whose output is exactly s times its input's size, with as many
+    taps before as after each output phase: the ``deconv`` layers of g_s (kernel 5, stride 2)."""
+    if not isinstance(layer, nn.ConvTranspose2d) or layer.groups != 1 or layer.dilation != (1, 1):
+        return False
+    shapes = zip(layer.kernel_size, layer.stride, _padding(layer), layer.output_padding)
+    return len(set(layer.stride)) == 1 and all(k + op - 2 * p == s and (k - 1 - p) // s == (s - 1 + p) // s
+                                                for k, s, p, op in shapes)
+
+
+_SUBPIXEL: WeakKeyDictionary[nn.Module, SubpixelConv] = WeakKeyDictionary()
+
+
+def subpixel(layer: nn.Module) -> Callable[[Tensor], Tensor]:
+    """``layer`` itself, or, for a transposed convolution that has one, its sub-pixel form
+    (:class:`SubpixelConv`), derived once per weights and re-derived whenever they change."""
+    if not _has_subpixel_form(layer):
+        return layer
+    form = _SUBPIXEL.get(layer)
+    if form is None or form.key != _parameters_key(layer):
+        form = _SUBPIXEL[layer] = SubpixelConv(layer)
+    return form
+
+
 # --------------------------------------------------------------------------------------------
 # Integer networks
 # --------------------------------------------------------------------------------------------
@@ -180,7 +254,7 @@ class IntegerNetwork(nn.Module):
         return self._layers
 
     def _weights_key(self) -> tuple:
-        return tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in self._float_net[0].parameters())
+        return _parameters_key(self._float_net[0])
 
 
 Activation = Literal["relu", "leaky"] | None

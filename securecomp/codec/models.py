@@ -23,7 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from .entropy import EntropyBottleneck, GaussianConditional
-from .layers import FRAC_BITS, GDN, IGDN, IntegerNetwork, conv, deconv
+from .layers import FRAC_BITS, GDN, IGDN, IntegerNetwork, conv, deconv, subpixel
 
 __all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "BlockAutoencoder", "parameter_groups",
            "run_transform"]
@@ -68,13 +68,16 @@ def run_transform(transform: nn.Sequential, x: Tensor, *, bf16: bool = False) ->
     the time, and the last one, which writes y or the pixels, in float32. On val/gb82 (6 images,
     qualities 1-8, benchmarks/bench_precision.py) g_a so costs nothing, g_s +0.3 % BD-rate (+1.1 %
     with its last layer in bf16 too). What both coder sides must agree on (z symbols, h_s, table
-    choice) never runs in bf16. SECURECOMP_PRECISION=float32 turns bf16 off."""
+    choice) never runs in bf16. SECURECOMP_PRECISION=float32 turns bf16 off.
+    g_s's last layer runs in its sub-pixel form (layers.subpixel: the same pixels up to float
+    rounding, in half the time); training keeps the transposed convolution."""
     x = _channels_last(x)
+    last = subpixel(transform[-1])
     if not bf16 or x.device.type != "cpu" or not _native_bf16():
-        return transform(x)
+        return last(transform[:-1](x))
     with torch.autocast("cpu", dtype=torch.bfloat16):
         x = transform[:-1](x)
-    return transform[-1](x.float())
+    return last(x.float())
 
 
 @cache
