@@ -32,6 +32,8 @@ from .meanscale import MeanScaleGainHyperprior
 __all__ = ["CheckerboardGainHyperprior", "anchors"]
 
 Rounding = Callable[[Tensor], Tensor]
+Pass = tuple[Tensor, Tensor, Tensor]                # one coding pass: (symbols, table indexes, fixed-point means)
+SymbolsOf = Callable[[int, Tensor, Tensor], Tensor]  # (pass, table indexes, fixed-point means) -> its symbols
 
 
 def anchors(like: Tensor) -> Tensor:
@@ -42,14 +44,34 @@ def anchors(like: Tensor) -> Tensor:
     return ((rows + cols) % 2 == 0)[None, None]
 
 
-def _corrected(parameter_net: nn.Module, hyper: Tensor, context: Tensor) -> Tensor:
-    """``hyper`` plus ``parameter_net``'s correction at the non-anchors. The network's layers are
-    1×1, so it runs on the non-anchor positions alone, packed into one row (half the work)."""
-    n, channels, h, w = hyper.shape
-    positions = (~anchors(hyper)).flatten().nonzero().squeeze(1)
-    features = torch.cat([hyper, context], dim=1).flatten(2)[:, :, positions]
-    correction = parameter_net(features.unsqueeze(2)).squeeze(2).to(hyper.dtype)
-    return hyper.flatten(2).index_add(2, positions, correction).view(n, channels, h, w)
+class _Board:
+    """A latent's positions in two halves, the anchors and the rest, each in row-major order (the
+    order of the coded symbols): ``half`` packs one half of (n, c, h, w) into (n, c, positions),
+    ``merge`` puts halves back (zeros for a missing second half)."""
+
+    def __init__(self, like: Tensor):
+        mask = anchors(like).flatten()
+        self.halves = mask.nonzero().squeeze(1), (~mask).nonzero().squeeze(1)
+        self.size = like.shape[-2:]
+
+    def half(self, x: Tensor, which: int) -> Tensor:
+        """The anchors' (0) or the rest's (1) values of ``x``, packed."""
+        return x.flatten(2)[:, :, self.halves[which]]
+
+    def merge(self, first: Tensor, second: Tensor | None = None) -> Tensor:
+        n, c = first.shape[:2]
+        whole = first.new_zeros(n, c, self.size.numel()).index_copy_(2, self.halves[0], first)
+        if second is not None:
+            whole.index_copy_(2, self.halves[1], second)
+        return whole.view(n, c, *self.size)
+
+
+def _corrected(parameter_net: nn.Module, board: _Board, hyper: Tensor, context: Tensor) -> Tensor:
+    """The non-anchors' parameters (packed): ``hyper`` plus ``parameter_net``'s correction from
+    (hyper, context). The network's layers are 1×1, so it runs on those positions alone."""
+    hyper_rest = board.half(hyper, 1)
+    features = torch.cat([hyper_rest, board.half(context, 1)], dim=1)
+    return hyper_rest + parameter_net(features.unsqueeze(2)).squeeze(2).to(hyper.dtype)
 
 
 def _fixed(symbols: Tensor, means: Tensor) -> Tensor:
@@ -87,7 +109,9 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
     def _with_context(self, hyper: Tensor, anchor_hat: Tensor) -> Tensor:
         """Parameters (scales, means stacked) of every position: the hyperprior's at the anchors,
         corrected by the context of ``anchor_hat`` (anchors' values, zero elsewhere) at the others."""
-        return _corrected(self.parameter_net, hyper, self.context_prediction(anchor_hat))
+        board = _Board(hyper)
+        rest = _corrected(self.parameter_net, board, hyper, self.context_prediction(anchor_hat))
+        return board.merge(board.half(hyper, 0), rest)
 
     def rounded(self, y: Tensor, z_hat: Tensor, rounding: Rounding) -> tuple[Tensor, Tensor, Tensor]:
         """(y_hat, scales, means) with ``rounding`` of y around its means (anchors first)."""
@@ -106,34 +130,47 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
         return {"x_hat": x_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
     # -- exact coding path -----------------------------------------------------------------------
-    def _context_fixed(self, hyper: Tensor, anchor_fixed: Tensor) -> Tensor:
-        """Fixed-point parameters of every position from the hyperprior's and the anchors' (exact)."""
-        return _corrected(self.parameter_int, hyper, self.context_int(anchor_fixed))
+    # Each pass works on its own half of the positions, packed (see _Board): both coder sides touch
+    # only the values they need, and the encoder's symbols come out in the coded order.
+    def _passes(self, hyper: Tensor, board: _Board, symbols_of: SymbolsOf) -> tuple[Pass, Pass]:
+        """The decoder's two passes, which the encoder mirrors, from h_s's fixed-point output: the
+        anchors' tables and means from the hyperprior, their symbols ``symbols_of(0, indexes,
+        means)``, then the rest's from the context of the anchors' values, ``symbols_of(1, ...)``."""
+        indexes, means = self._tables(board.half(hyper, 0))
+        first = symbols_of(0, indexes, means), indexes, means
+        indexes, means = self._tables(self._rest_parameters(hyper, board, _fixed(first[0], means)))
+        return first, (symbols_of(1, indexes, means), indexes, means)
+
+    def _rest_parameters(self, hyper: Tensor, board: _Board, anchor_fixed: Tensor) -> Tensor:
+        """Fixed-point parameters of the non-anchors (packed) from the hyperprior's and the anchors'
+        fixed-point values (exact)."""
+        return _corrected(self.parameter_int, board, hyper, self.context_int(board.merge(anchor_fixed)))
 
     def _tables(self, params_fixed: Tensor) -> tuple[Tensor, Tensor]:
         """(table indexes, means in fixed point) from fixed-point parameters."""
         scales, means = params_fixed.chunk(2, dim=1)
         return self.gaussian_conditional.build_indexes_fixed(scales, FRAC_BITS), means
 
+    def _coded(self, y: Tensor, z_symbols: Tensor) -> tuple[_Board, tuple[Pass, Pass]]:
+        """The encoder's passes over y (float64): symbols rounded around the means the decoder derives."""
+        board = _Board(y)
+
+        def rounded(half: int, _: Tensor, means: Tensor) -> Tensor:
+            return self.gaussian_conditional.quantize(board.half(y, half), means * 2.0**-FRAC_BITS)
+
+        return board, self._passes(self._hyper_fixed(z_symbols), board, rounded)
+
     def _symbols(self, y: Tensor, z_symbols: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """(symbols of y, their table indexes, means in fixed point), anchors first as the decoder."""
-        gc, mask = self.gaussian_conditional, anchors(y)
-        hyper = self._hyper_fixed(z_symbols)
-        means = hyper[:, self.M:]
-        symbols = gc.quantize(y, means * 2.0**-FRAC_BITS)
-        params = self._context_fixed(hyper, _fixed(symbols, means) * mask)
-        indexes, means = self._tables(params)
-        symbols = torch.where(mask, symbols, gc.quantize(y, means * 2.0**-FRAC_BITS))
+        board, (first, second) = self._coded(y, z_symbols)
+        symbols, indexes, means = (board.merge(a, b) for a, b in zip(first, second))
         return symbols, indexes, means
 
     def code(self, y: Tensor, z: Tensor) -> dict:
         z_symbols = self.entropy_bottleneck.quantize(z)
-        symbols, indexes, _ = self._symbols(y.double(), z_symbols)
-        mask = anchors(y).expand_as(symbols)
-        gc = self.gaussian_conditional
-        strings = [gc.encode_symbols(symbols[mask], indexes[mask]),
-                   gc.encode_symbols(symbols[~mask], indexes[~mask]),
-                   self.entropy_bottleneck.encode_symbols(z_symbols)]
+        _, passes = self._coded(y.double(), z_symbols)
+        strings = [self.gaussian_conditional.encode_symbols(symbols, indexes) for symbols, indexes, _ in passes]
+        strings.append(self.entropy_bottleneck.encode_symbols(z_symbols))
         return {"strings": strings, "shape": (z_symbols.shape[0], *z_symbols.shape[2:])}
 
     def latents(self, x: Tensor, quality: Tensor) -> Tensor:
@@ -144,13 +181,12 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
     def decompress_latents(self, strings: list[bytes], shape: tuple[int, int, int]) -> Tensor:
         """y_hat in the gained domain (before the inverse gain), exact: anchors, then the rest."""
         n, h, w = shape
-        gc = self.gaussian_conditional
         z_symbols = self.entropy_bottleneck.decode_symbols(strings[2], (n, self.N, h, w)).to(self._device)
         hyper = self._hyper_fixed(z_symbols)
-        indexes, means = self._tables(hyper)
-        mask = anchors(hyper).expand_as(indexes)
-        symbols = torch.zeros(indexes.shape, dtype=torch.int64, device=self._device)
-        symbols[mask] = gc.decode_symbols(strings[0], indexes[mask]).to(self._device)
-        indexes, means = self._tables(self._context_fixed(hyper, _fixed(symbols, means) * mask))
-        symbols[~mask] = gc.decode_symbols(strings[1], indexes[~mask]).to(self._device)
-        return _y_hat(symbols, means)
+        board = _Board(hyper)
+
+        def decoded(half: int, indexes: Tensor, _: Tensor) -> Tensor:
+            return self.gaussian_conditional.decode_symbols(strings[half], indexes).to(self._device)
+
+        (first, _, first_means), (second, _, second_means) = self._passes(hyper, board, decoded)
+        return _y_hat(board.merge(first, second), board.merge(first_means, second_means))
