@@ -179,6 +179,32 @@ def test_integer_network_stays_exact_for_hostile_inputs():
     assert torch.equal(out, torch.round(out)) and out.abs().max() < 2**53
 
 
+@pytest.mark.parametrize("shape", [(1, 6, 8, 8), (2, 6, 5, 7), (1, 6, 1, 1)])
+def test_3x3_convolutions_run_winograd_exactly_up_to_its_bound_and_fall_back_beyond(shape):
+    """Winograd's F(2×2, 3×3) must give the integers of unfold + matmul bit for bit (even, odd and
+    single-position inputs, batches), up to inputs at its bound; beyond it the direct path runs."""
+    from dataclasses import replace
+
+    from securecomp.codec.layers import _conv_exact, _integer_layer, _layer_specs
+
+    torch.manual_seed(1)
+    net = nn.Sequential(nn.Conv2d(6, 10, 3, padding=1))
+    layer = _integer_layer(_layer_specs(net)[0])
+    direct = replace(layer, winograd=None)
+    assert layer.winograd is not None and 0 < layer.winograd_limit < layer.limit
+    for bound in (2.0**13, layer.winograd_limit, layer.limit):
+        a = torch.randint(-1, 2, shape).double() * bound
+        a[..., ::2, 1::3] = torch.randint(-2**12, 2**12, a[..., ::2, 1::3].shape).double()
+        got = _conv_exact(a, layer.weight, layer)
+        assert torch.equal(got, _conv_exact(a, direct.weight, direct)) and torch.equal(got, torch.round(got))
+
+
+def test_the_hyperprior_synthesis_ends_in_a_winograd_convolution():
+    model = MeanScaleGainHyperprior(8, 12)
+    layers = model.h_s_int._layers_on(torch.device("cpu"))
+    assert [layer.winograd is not None for layer in layers] == [False, False, True]
+
+
 # -- entropy models -----------------------------------------------------------------------------
 
 def test_entropy_bottleneck_round_trips_hostile_latents_exactly():

@@ -214,7 +214,10 @@ class IntegerNetwork(nn.Module):
       exact integers that never round are associative, so summation order (BLAS blocking, FMA,
       threads, GPU kernels) cannot change the result;
     - the convolutions are written as explicit ``unfold``/``matmul``/``fold`` (gemm and sums only;
-      no FFT or Winograd algorithm is ever selected);
+      no library's float FFT or Winograd algorithm is ever selected); 3×3 ones run an integer
+      Winograd F(2×2, 3×3) (``_winograd``: integer transforms, gemm and sums) while the inputs stay
+      under a bound that keeps its larger partial sums below 2**53 too, unfold + matmul above it:
+      both give the exact integers, so which one ran never shows;
     - rescaling by a power of two and ``round`` are exact; one multiplication by the LeakyReLU slope
       is a correctly rounded IEEE operation, identical everywhere.
     The saturation limits are astronomically above real activations (~2**30 for realistic
@@ -285,6 +288,8 @@ class IntegerLayer:
     activation: Activation
     slope: float
     groups: int = 1
+    winograd: Tensor | None = None    # 3×3 convolutions: the weights in the Winograd domain (_winograd)
+    winograd_limit: float = 0.0       # ... usable while the inputs stay within ±winograd_limit
 
     def to(self, device: torch.device) -> IntegerLayer:
         moved = {f.name: getattr(self, f.name).to(device) for f in fields(self)
@@ -328,9 +333,10 @@ def _integer_layer(spec: LayerSpec) -> IntegerLayer:
     limit = float(headroom // max(int(l1.max()), 1))
     weight = h.transpose(0, 1) if transposed else h
     assert not isinstance(c.padding, str)              # _layer_specs refuses "same" / "valid"
-    return IntegerLayer(transposed=transposed, weight=weight, bias=b, shift=shift, limit=limit, stride=c.stride,
-                        padding=c.padding, output_padding=getattr(c, "output_padding", (0, 0)),
-                        kernel=c.kernel_size, activation=spec.activation, slope=spec.slope, groups=c.groups)
+    layer = IntegerLayer(transposed=transposed, weight=weight, bias=b, shift=shift, limit=limit, stride=c.stride,
+                         padding=c.padding, output_padding=getattr(c, "output_padding", (0, 0)),
+                         kernel=c.kernel_size, activation=spec.activation, slope=spec.slope, groups=c.groups)
+    return _with_winograd(layer) if _winograd_shaped(layer) else layer
 
 
 def _weight_shift(w_out: Tensor, bias: Tensor) -> Tensor:
@@ -348,10 +354,9 @@ def _run_layer(layer: IntegerLayer, a: Tensor) -> Tensor:
     a = a.clamp(-layer.limit, layer.limit)
     weight = layer.weight
     acc = _deconv_exact(a, weight, layer) if layer.transposed else _conv_exact(a, weight, layer)
-    acc = acc + layer.bias[:, None, None]
-    out = torch.round(acc * torch.exp2(-layer.shift)[:, None, None])
+    out = acc.add_(layer.bias[:, None, None]).mul_(torch.exp2(-layer.shift)[:, None, None]).round_()   # acc is ours
     if layer.activation == "relu":
-        out = out.clamp(min=0)
+        out = out.clamp_(min=0)
     elif layer.activation == "leaky":
         out = torch.where(out < 0, torch.round(out * layer.slope), out)
     return out
@@ -366,16 +371,57 @@ def _conv_exact(a: Tensor, weight: Tensor, layer: IntegerLayer) -> Tensor:
     ow = (w + 2 * p[1] - k[1]) // s[1] + 1
     if k == (1, 1) and s == (1, 1) and p == (0, 0) and g == 1:
         return (weight.flatten(1) @ a.reshape(n, c, h * w)).view(n, -1, h, w)
+    if layer.winograd is not None and float(a.abs().max()) <= layer.winograd_limit:
+        return _winograd(a, layer.winograd)
     if g == c == len(weight) and s == (1, 1):
         padded = F.pad(a, (p[1], p[1], p[0], p[0]))
         out = torch.zeros(n, c, oh, ow, dtype=a.dtype, device=a.device)
         for i in range(k[0]):
             for j in range(k[1]):
-                out += weight[:, 0, i, j].view(1, c, 1, 1) * padded[:, :, i : i + oh, j : j + ow]
+                out.addcmul_(weight[:, 0, i, j].view(1, c, 1, 1), padded[:, :, i : i + oh, j : j + ow])
         return out
     cols = F.unfold(a, k, padding=p, stride=s)                      # (n, in*k*k, L)
     out = weight.view(g, len(weight) // g, -1) @ cols.view(n, g, -1, cols.shape[-1])   # (n, g, out/g, L)
     return out.view(n, -1, oh, ow)
+
+
+# Winograd's F(2×2, 3×3) (Lavin & Gray 2016, "Fast algorithms for convolutional neural networks")
+# in integers: 2×2 outputs from a 4×4 input tile with 16 products per channel pair instead of 36.
+# G's halves are scaled out (G' = 2G), so every transform has integer entries and the result is
+# 4 times the convolution. B^T d B sums at most 4 inputs, A^T M A at most 9 products' sums: with
+# u1 the largest sum over input channels of |U'|, every partial sum stays within 36 · u1 · max|d|.
+_WINOGRAD_G = torch.tensor([[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]], dtype=torch.float64)
+_WINOGRAD_BT = torch.tensor([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=torch.float64)
+_WINOGRAD_AT = torch.tensor([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=torch.float64)
+_WINOGRAD_GROWTH = 4 * 9
+
+
+def _winograd_shaped(layer: IntegerLayer) -> bool:
+    return (not layer.transposed and layer.kernel == (3, 3) and layer.stride == (1, 1)
+            and layer.padding == (1, 1) and layer.groups == 1)
+
+
+def _with_winograd(layer: IntegerLayer) -> IntegerLayer:
+    """``layer`` with its weights in the Winograd domain, U' = G' H G'^T as (16, in, out), and the
+    input bound under which every partial sum of the algorithm is an exact integer (float64)."""
+    g = _WINOGRAD_G.to(layer.weight.device)
+    u = torch.einsum("ai,ocij,bj->abco", g, layer.weight, g).flatten(0, 1)
+    u1 = int(u.abs().to(torch.int64).sum(dim=1).max())
+    return replace(layer, winograd=u.contiguous(), winograd_limit=float(_EXACT // (_WINOGRAD_GROWTH * max(u1, 1))))
+
+
+def _winograd(a: Tensor, u: Tensor) -> Tensor:
+    """3×3 'same' convolution of integer ``a`` by Winograd-domain weights ``u`` (16, in, out):
+    2.25 times fewer multiplications than unfold + matmul, the same exact integers (callers check
+    the input bound, see _with_winograd), the sums again as matmuls only."""
+    n, c, h, w = a.shape
+    tiles = F.pad(a, (1, 1 + w % 2, 1, 1 + h % 2)).unfold(2, 4, 2).unfold(3, 4, 2)     # (n, c, th, tw, 4, 4)
+    th, tw = tiles.shape[2:4]
+    bt, at = _WINOGRAD_BT.to(a.device), _WINOGRAD_AT.to(a.device)
+    v = tiles.reshape(n, c, th, tw, 16) @ torch.kron(bt, bt).t()                       # B^T d B per tile
+    m = torch.bmm(v.permute(4, 0, 2, 3, 1).reshape(16, n * th * tw, c), u)               # (16, tiles, out)
+    y = (torch.kron(at, at) @ m.view(16, -1)).view(2, 2, n, th, tw, -1)                 # A^T M A: 4 × the result
+    return y.permute(2, 5, 3, 0, 4, 1).reshape(n, -1, 2 * th, 2 * tw)[:, :, :h, :w].mul(0.25)
 
 
 def _deconv_exact(a: Tensor, weight: Tensor, layer: IntegerLayer) -> Tensor:
