@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from securecomp.analysis import ratedistortion  # noqa: E402
 from securecomp.codec import meanscale, models  # noqa: E402
 
-MODEL = "mbt2018-mean-gain"     # the shipped continuous model (he2021-checkerboard-gain codes with the same transforms)
+MODEL = "he2021-checkerboard-gain"     # the default model
 VARIANTS = {"float32": set(), "g_a bf16": {"g_a"}, "g_s bf16": {"g_s"}, "both bf16": {"g_a", "g_s"},
             "g_a bf16, g_s bf16 but its last layer": {"g_a", "g_s:-1"}}
 

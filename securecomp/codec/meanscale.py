@@ -33,7 +33,12 @@ __all__ = ["MeanScaleGainHyperprior", "LAMBDAS", "MIN_QUALITY", "MAX_QUALITY", "
 MIN_QUALITY, MAX_QUALITY = 1, 8
 # λ of the integer qualities: CompressAI's ladder for 1..6, then extended at the top (Kodak quality
 # 8 should reach 38 dB); a real quality interpolates log-linearly.
-LAMBDAS = (0.0018, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.1000, 0.2200)
+# Quality 1 was CompressAI's 0.0018 until session 10; lowered so that the smallest files fit the
+# issue's 6,000-byte budget on kodim23 (6,550 bytes at 0.0018).
+LAMBDAS = (0.0012, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.1000, 0.2200)
+# The loss weighting's centre, kept where it was before quality 1 moved, so that validation losses
+# stay comparable across the change (a constant factor, which Adam's steps do not see).
+MIDDLE_LAMBDA = (0.0018 * 0.2200) ** 0.5
 
 
 def _fraction(quality: Tensor) -> tuple[Tensor, Tensor]:
@@ -53,12 +58,12 @@ def lambda_of(quality: Tensor | float) -> Tensor:
 
 def loss_weight(quality: Tensor | float) -> Tensor:
     """Weight of a quality's rate–distortion loss in training: (λ / λ_mid)**-1/2, λ_mid the
-    geometric middle of the range. The loss grows about as λ**1/2 (the step-0 validation of the
-    first run: 0.46 at quality 1, 4.6 at quality 8, for 122 times the λ), so unweighted the top
+    geometric middle of the range (as it was before quality 1 moved: MIDDLE_LAMBDA). The loss
+    grows about as λ**1/2 (the step-0 validation of the first run: 0.46 at quality 1, 4.6 at
+    quality 8, for 122 times the λ), so unweighted the top
     qualities would steer the shared weights ten times harder than the bottom ones; weighted, a
     relative change counts alike everywhere, as relative rates do in a BD-rate."""
-    middle = (LAMBDAS[0] * LAMBDAS[-1]) ** 0.5
-    return (lambda_of(quality) / middle) ** -0.5
+    return (lambda_of(quality) / MIDDLE_LAMBDA) ** -0.5
 
 
 def initial_gains(reference: int = 6) -> Tensor:
