@@ -39,13 +39,14 @@ from securecomp import _wire
 from securecomp.codec import zoo
 from securecomp.codec.framing import MAGIC, VERSION, add_checksum
 from securecomp.codec.info import ImageInfo
-from securecomp.codec.learned import DEFAULT_MODEL, _latent_size_of, _tiles
+from securecomp.codec.learned import DEFAULT_MODEL, TAGGED, _latent_size_of, _tiles
 
 model = zoo.load(DEFAULT_MODEL, 1)
-body = [bytes([1])]
+body = [bytes([TAGGED]) + zoo.weights_tag(DEFAULT_MODEL)]
 for _, _, h, w in _tiles(4096, 4096):
     lh, lw = _latent_size_of(model, h, w)
-    body += [lh.to_bytes(2, "big"), lw.to_bytes(2, "big"), bytes([2]), _wire.u32(0), _wire.u32(0)]
+    body += [lh.to_bytes(2, "big"), lw.to_bytes(2, "big"), bytes([model.latent_strings])]
+    body += [_wire.u32(0)] * model.latent_strings
 info = ImageInfo("learned", "RGB", 4096, 4096, 1, DEFAULT_MODEL)
 bits = add_checksum(MAGIC + bytes([VERSION]) + info.pack(VERSION) + b"".join(body))
 """

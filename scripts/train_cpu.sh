@@ -38,7 +38,8 @@ v2() {
 #    mean half start at zero, gains at sqrt(λ_q / λ_6)); λ drawn per image over the whole range.
 #    Stopped at step 1,680: unweighted, quality 8's loss (4.6) outweighed quality 1's (0.46) ten
 #    times, and at step 1,500 the validation loss had risen at qualities 5 and 8 while 1 and 3 fell
-#    (quality 1 still 50 % above v1's quality-1 model).
+#    (quality 1 still 50 % above v1's quality-1 model). The file left the package in session 10:
+#    `git show 8e07e06:securecomp/codec/weights/bmshj2018-hyperprior-q6.pt` restores it.
 s7() { v2 v2-s7 "$WEIGHTS/bmshj2018-hyperprior-q6.pt" --lr 2e-4 --steps 100000 --seed 70; }
 # 2. Session 7, from there: each image's loss weighted by (λ / λ_mid)**-1/2 (meanscale.loss_weight),
 #    a fresh optimizer and moving average from s7's weights; stopped when the session's time ran out.
@@ -81,9 +82,23 @@ s10() { MODEL=he2021-checkerboard-gain v2 v2-s10 runs/v2-s9/checkpoint.pt --lr 2
 #    (train.FAST_PARAMETERS); a fresh optimizer (its groups changed), ramped up over 500 steps.
 s10b() { MODEL=he2021-checkerboard-gain v2 v2-s10b runs/v2-s10/checkpoint.pt --lr 2e-4 --warmup 500 --steps 100000 \
     --seed 101; }
-# 10. Session 10 and on: continue from the committed he2021-checkerboard-gain weights file.
-s11() { MODEL=he2021-checkerboard-gain v2 v2-s11 "$WEIGHTS/he2021-checkerboard-gain.pt" --lr 2e-4 --warmup 500 \
-    --steps 100000 --seed 110; }
+# 10. Session 10 resumed s10b from its checkpoint (runs/ survived the session change) to step
+#     14,833. Session 9 had stopped it in a blow-up that had begun at step ~9,350 (training bpp 1.0 ->
+#     3.9 over 50 steps), so its moving average validated at 1.2461 at step 10,500 and 1.1346 at
+#     12,000 before it recovered (1.1114 at 13,500). From step 12,071 quality 1 trains at λ 0.0012
+#     (meanscale.LAMBDAS). Then the session finished at 5e-5 from s10b's last checkpoint (its
+#     moving average, a fresh optimizer ramped over 100 steps), as planned for s8f: gb82 validation
+#     1.0961 at its start, 1.0888 at 1,500, 1.0839 at 3,000, 1.0806 at 4,500 (q3 0.355 bpp / 33.69 dB, q8 1.151 /
+#     39.11). Its best.pt (step 4,500) shipped.
+s10c() { MODEL=he2021-checkerboard-gain v2 v2-s10c runs/v2-s10b/checkpoint.pt --lr 5e-5 --warmup 100 \
+    --steps 100000 --seed 102; }
+# 11. Session 11 and on: continue at 2e-4, from s10b's checkpoint where runs/ survives (its
+#     optimizer state included), else from the committed he2021-checkerboard-gain weights file.
+s11() {
+    if [[ -f runs/v2-s10b/checkpoint.pt && ! -d runs/v2-s11 ]]; then s10b; return; fi
+    MODEL=he2021-checkerboard-gain v2 v2-s11 "$WEIGHTS/he2021-checkerboard-gain.pt" --lr 2e-4 --warmup 500 \
+        --steps 100000 --seed 110
+}
 
 for stage in "$@"; do
     "$stage"

@@ -37,8 +37,9 @@ def test_bd_rate_only_integrates_the_overlapping_psnr_range():
 def test_the_plan_uses_one_quality_for_lossless_codecs_and_only_shipped_learned_ones():
     assert ratedistortion._qualities("png", [1, 2, 3]) == [1]
     assert ratedistortion._qualities("jpeg", [2, 5]) == [2, 5]
-    shipped = zoo.qualities("bmshj2018-hyperprior")
-    assert ratedistortion._qualities("learned", [0, *shipped, 9]) == shipped
+    assert ratedistortion._qualities("learned", [0, *range(1, 9), 9]) == list(range(1, 9))
+    assert zoo.qualities("bandara2020-sae") == [2, 4, 6, 8]
+    assert ratedistortion._qualities("bandara2020-sae", [1, 2, 3, 4]) == [2, 4]
     with pytest.raises(ParameterError):
         ratedistortion._qualities("learned", [0, 9])
 

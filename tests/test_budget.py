@@ -89,4 +89,4 @@ def test_effort_max_is_refused_by_a_classical_codec():
 
 def test_a_per_quality_learned_model_refuses_a_real_quality():
     with pytest.raises(SecurecompError, match="integer qualities"):
-        securecomp.compress(ASTRONAUT.resize((64, 64)), codec="learned", quality=3.5)
+        securecomp.compress(ASTRONAUT.resize((64, 64)), codec="bandara2020-sae", quality=4.5)

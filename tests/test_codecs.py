@@ -53,8 +53,8 @@ def ladder(astronaut):
 
 def test_codec_ids_lists_the_classical_codecs_then_the_learned_ones():
     classical = ["png", "webp-lossless", "jpeg", "webp", "jpeg2000", "avif"]
-    assert codec_ids() == classical + ["learned", "bandara2020-sae", "he2021-checkerboard-gain", "mbt2018-mean-gain"]
-    assert [get_codec(codec_id).lossless for codec_id in codec_ids()] == [True, True] + [False] * 8
+    assert codec_ids() == classical + ["learned", "bandara2020-sae", "he2021-checkerboard-gain"]
+    assert [get_codec(codec_id).lossless for codec_id in codec_ids()] == [True, True] + [False] * 7
 
 
 @pytest.mark.parametrize("codec_id", ["gif", "PNG", "", None, 3])
@@ -196,7 +196,7 @@ def test_jpeg_refuses_rgba_and_names_the_codecs_that_carry_alpha():
     with pytest.raises(UnsupportedImageError, match="jpeg cannot carry RGBA") as caught:
         encode_image(_random_image("RGBA", (4, 4)), "jpeg", 4)
     carriers = ("png or webp-lossless or webp or jpeg2000 or avif or learned or bandara2020-sae "
-                "or he2021-checkerboard-gain or mbt2018-mean-gain")
+                "or he2021-checkerboard-gain")
     assert caught.value.hint == f"use {carriers} for RGBA images"
 
 

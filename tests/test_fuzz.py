@@ -24,6 +24,7 @@ import securecomp
 from securecomp import _wire, container
 from securecomp.codec.framing import add_checksum
 from securecomp.codec.info import ImageInfo
+from securecomp.codec.learned import TAGGED
 from securecomp.codec.registry import codec_ids
 from securecomp.errors import SecurecompError
 
@@ -100,12 +101,15 @@ def test_valid_containers_around_mutated_bodies_give_an_image_or_a_securecomp_er
         lambda: securecomp.decrypt(blob, max_pixels=MAX_PIXELS, **fuzzing.SECRETS[kind]), "decrypt"))
 
 
-@pytest.mark.parametrize("count", [0, 1, 3, 255])
+@pytest.mark.parametrize("count", [0, 1, 2, 4, 255])
 def test_regression_a_hyperprior_body_with_the_wrong_latent_string_count_gives_a_securecomp_error(count):
-    """Issue 17, finding 5: a count of 1 raised a bare IndexError (after the tile's version, h and w)."""
+    """Issue 17, finding 5: a count of 1 raised a bare IndexError. The default model has 3 strings;
+    the count follows the body's version, weights tag, and the tile's h and w."""
     seed = BY_CODEC["learned"][0]
     frame = bytearray(seed[:-4])
-    frame[fuzzing.bitstream_split(seed) + 5] = count
+    body = fuzzing.bitstream_split(seed)
+    assert frame[body] == TAGGED
+    frame[body + 1 + 4 + 4] = count
     with pytest.raises(SecurecompError):
         securecomp.decompress(add_checksum(bytes(frame)))
 

@@ -29,16 +29,14 @@ def _astronaut(width: int, height: int, mode: str = "RGB") -> Image.Image:
 
 
 def test_weights_fit_their_budgets_and_match_their_sha256():
-    """The per-quality models within 60 MB (until the continuous model replaces them), each
-    continuous model in one file of at most 16 MB."""
-    assert len(SHIPPED) >= 6
+    """The default model is one continuous-rate file of at most 16 MB, and every shipped weights
+    file together stay within 20 MB (the per-quality hyperprior's 55 MB left with the switch)."""
+    assert zoo.is_continuous(DEFAULT_MODEL) and SHIPPED == list(range(1, 9))
+    assert list(zoo.manifest()[DEFAULT_MODEL]) == ["*"]
+    assert (zoo.WEIGHTS / zoo.manifest()[DEFAULT_MODEL]["*"]["file"]).stat().st_size <= 16e6
     entries = [e for model in zoo.manifest().values() for e in model.values()]    # every shipped model
-    per_quality = [e for m, model in zoo.manifest().items() if not zoo.is_continuous(m) for e in model.values()]
-    assert sum((zoo.WEIGHTS / e["file"]).stat().st_size for e in per_quality) <= 60e6
-    continuous = [model for m, model in zoo.manifest().items() if zoo.is_continuous(m)]
-    assert "mbt2018-mean-gain" in zoo.manifest() and zoo.is_continuous("mbt2018-mean-gain")
-    for model in continuous:
-        assert list(model) == ["*"] and (zoo.WEIGHTS / model["*"]["file"]).stat().st_size <= 16e6
+    assert sum((zoo.WEIGHTS / e["file"]).stat().st_size for e in entries) <= 20e6
+    assert {f.name for f in zoo.WEIGHTS.glob("*.pt")} == {e["file"] for e in entries}   # no file unlisted
     for entry in entries:
         assert hashlib.sha256((zoo.WEIGHTS / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
 
@@ -46,7 +44,7 @@ def test_weights_fit_their_budgets_and_match_their_sha256():
 def test_damaged_weights_are_refused(monkeypatch):
     real = zoo.manifest()
     damaged = json.loads(json.dumps(real))
-    damaged[DEFAULT_MODEL][str(SHIPPED[0])]["sha256"] = "0" * 64
+    damaged[DEFAULT_MODEL][zoo.ALL_QUALITIES]["sha256"] = "0" * 64
     monkeypatch.setattr(zoo, "manifest", lambda: damaged)
     zoo.clear_cache()
     with pytest.raises(CodecError, match="SHA-256"):
@@ -161,8 +159,8 @@ def test_every_architecture_codes_through_the_tiled_body(monkeypatch, model_id):
         codec.decompress(body, ImageInfo(model_id, "RGB", image.width, image.height + 64, 3, model_id))
 
 
-@pytest.mark.parametrize("model_id", [m for m in zoo.manifest() if m != DEFAULT_MODEL])
-def test_other_shipped_models_are_codecs_under_their_own_id(model_id):
+@pytest.mark.parametrize("model_id", list(zoo.manifest()))
+def test_every_shipped_model_is_a_codec_under_its_own_id(model_id):
     image = _astronaut(97, 45)
     bits = securecomp.compress(image, codec=model_id, quality=zoo.qualities(model_id)[-1])
     assert get_codec(model_id).model == model_id
@@ -198,34 +196,35 @@ def test_gpu_encoded_bitstreams_decode_on_the_cpu(monkeypatch):
     assert np.abs(decoded_on_gpu - np.asarray(decoded, dtype=int)).max() <= 2
 
 
-def _forged_learned(width: int, height: int, strings: list[bytes], count: int | None = None) -> bytes:
-    """A bitstream of the default model whose every tile carries ``strings`` (count as given)."""
+def _forged_learned(width: int, height: int, strings: list[bytes]) -> bytes:
+    """A bitstream of the default model (its weights' tag and all) whose every tile carries ``strings``."""
     from securecomp import _wire
     from securecomp.codec.framing import MAGIC, VERSION, add_checksum
     from securecomp.codec.info import ImageInfo
-    from securecomp.codec.learned import _latent_size_of, _tiles
+    from securecomp.codec.learned import TAGGED, _latent_size_of, _tiles
 
     model = zoo.load(DEFAULT_MODEL, 1)
-    body = [bytes([1])]
+    body = [bytes([TAGGED]) + zoo.weights_tag(DEFAULT_MODEL)]
     for _, _, h, w in _tiles(width, height):
         lh, lw = _latent_size_of(model, h, w)
-        body += [lh.to_bytes(2, "big"), lw.to_bytes(2, "big"), bytes([len(strings) if count is None else count])]
+        body += [lh.to_bytes(2, "big"), lw.to_bytes(2, "big"), bytes([len(strings)])]
         body += [_wire.u32(len(s)) + s for s in strings]
     info = ImageInfo("learned", "RGB", width, height, 1, DEFAULT_MODEL)
     return add_checksum(MAGIC + bytes([VERSION]) + info.pack(VERSION) + b"".join(body))
 
 
-@pytest.mark.parametrize("strings", [[b"\0" * 8], [b"\0" * 8] * 3])
-def test_a_tile_with_another_number_of_latent_strings_than_the_model_is_a_format_error(strings):
+@pytest.mark.parametrize("extra", [-1, 1])
+def test_a_tile_with_another_number_of_latent_strings_than_the_model_is_a_format_error(extra):
+    count = zoo.load(DEFAULT_MODEL, 1).latent_strings + extra
     with pytest.raises(FormatError, match="latent strings"):
-        securecomp.decompress(_forged_learned(64, 64, strings))
+        securecomp.decompress(_forged_learned(64, 64, [b"\0" * 8] * count))
 
 
 def test_a_tiny_body_claiming_a_huge_image_with_empty_strings_is_refused_at_once():
     import time
 
-    bomb = _forged_learned(4096, 4096, [b"", b""])
-    assert len(bomb) < 1000
+    bomb = _forged_learned(4096, 4096, [b""] * zoo.load(DEFAULT_MODEL, 1).latent_strings)
+    assert len(bomb) < 1200          # 64 tiles of 17 bytes
     start = time.perf_counter()
     with pytest.raises(FormatError, match="empty"):
         securecomp.decompress(bomb)
@@ -235,7 +234,7 @@ def test_a_tiny_body_claiming_a_huge_image_with_empty_strings_is_refused_at_once
 def test_non_finite_reconstructions_are_format_errors(monkeypatch):
     bits = securecomp.compress(_astronaut(64, 64), codec="learned", quality=1)
     model = zoo.load(DEFAULT_MODEL, 1)
-    monkeypatch.setattr(model, "decompress", lambda strings, shape: torch.full((1, 3, 64, 64), float("nan")))
+    monkeypatch.setattr(model, "synthesise", lambda y_hat, quality: torch.full((1, 3, 64, 64), float("nan")))
     with pytest.raises(FormatError, match="non-finite"):
         securecomp.decompress(bits)
 
@@ -249,7 +248,7 @@ def test_bf16_transforms_cost_almost_nothing(monkeypatch, quality):
     results = {}
     for native in (False, True):
         monkeypatch.setattr(models, "_native_bf16", lambda native=native: native)
-        bits = securecomp.compress(image, codec="mbt2018-mean-gain", quality=quality)
+        bits = securecomp.compress(image, codec="learned", quality=quality)
         results[native] = (bits, securecomp.decompress(bits))
     (bits32, decoded32), (bits16, decoded16) = results[False], results[True]
     psnr32, psnr16 = _psnr(image, decoded32), _psnr(image, decoded16)
@@ -264,20 +263,37 @@ def test_bf16_transforms_cost_almost_nothing(monkeypatch, quality):
 RETIRED = json.loads((Path(__file__).parent / "vectors" / "learned-retired.json").read_text())
 
 
-@pytest.mark.parametrize("vector", RETIRED, ids=lambda v: f"{v['codec']}-{v['image']}-q{v['quality']}")
+@pytest.mark.parametrize("vector", RETIRED, ids=lambda v: f"{v['model']}-{v['image']}-q{v['quality']}")
 def test_an_image_of_retired_weights_fails_naming_the_securecomp_that_reads_it(vector):
     """Never decoded with other weights (that would be a silently wrong image): a CodecError whose
-    hint names the commit that wrote it (codec/retired-weights.json)."""
-    with pytest.raises(CodecError, match="weights of mbt2018-mean-gain that this securecomp does not ship") as caught:
-        securecomp.decompress(bytes.fromhex(vector["bitstream"]))
-    assert "f2cb528" in caught.value.hint
+    hint names the commit that wrote it (codec/retired-weights.json), for weights replaced within a
+    model and for models that no longer ship, encrypted or not."""
+    bits = bytes.fromhex(vector["bitstream"])
+    for decode in (securecomp.decompress, _encrypted_and_decrypted):
+        with pytest.raises(CodecError, match=f"{vector['model']}.*(no longer ships|does not ship)") as caught:
+            decode(bits)
+        assert vector["written_by"] in caught.value.hint
+
+
+def _encrypted_and_decrypted(bits: bytes):
+    """The container path of a bitstream: its descriptor and body sealed as they stand, then decrypted."""
+    from securecomp import _wire
+    from securecomp.api import _seal
+    from securecomp.codec.framing import MAGIC, strip_checksum
+    from securecomp.codec.info import ImageInfo
+
+    r = _wire.Reader(strip_checksum(bits), "bitstream")
+    r.take(len(MAGIC))
+    info = ImageInfo.read(r, r.u8())
+    sealed = _seal(info, bytes(r.rest()), suite="aes", key=bytes(32), password=None, nonce=bytes(16), kdf=None)
+    return securecomp.decrypt(sealed, key=bytes(32))
 
 
 def test_an_image_of_unknown_weights_names_their_tag():
     from securecomp.codec.framing import add_checksum, strip_checksum
 
-    bits = bytes(strip_checksum(securecomp.compress(_astronaut(64, 64), codec="mbt2018-mean-gain", quality=3)))
-    tag = zoo.weights_tag("mbt2018-mean-gain")
+    bits = bytes(strip_checksum(securecomp.compress(_astronaut(64, 64), quality=3)))
+    tag = zoo.weights_tag(DEFAULT_MODEL)
     at = bits.index(bytes([3]) + tag)        # the body: version 3, then the tag
     forged = add_checksum(bits[:at + 1] + bytes(4) + bits[at + 5:])
     with pytest.raises(CodecError, match=tag.hex()) as caught:

@@ -20,7 +20,6 @@ def float32_transforms(monkeypatch):
     """These tests compare transforms exactly: no bf16 (tests/test_learned_codec.py checks it)."""
     monkeypatch.setattr(models, "_native_bf16", lambda: False)
 
-Q6 = zoo.WEIGHTS / "bmshj2018-hyperprior-q6.pt"
 
 
 def test_integer_qualities_take_the_lambda_ladder_and_real_ones_interpolate_log_linearly():
@@ -78,13 +77,12 @@ def test_means_are_fixed_point_and_the_same_whatever_the_thread_count():
     assert len(indexes.unique()) > 5
 
 
-@pytest.mark.skipif(not Q6.exists(), reason="the shipped quality-6 scale hyperprior is not installed")
-def test_starting_from_the_shipped_quality_6_reproduces_it_at_quality_6():
-    state = torch.load(Q6, weights_only=True)
-    reference = ScaleHyperprior(112, 160)
-    reference.load_state_dict(state)
-    model = MeanScaleGainHyperprior(112, 160)
-    model.init_from(state)
+def test_starting_from_a_scale_hyperprior_reproduces_it_at_quality_6():
+    """How the continuous model began (from the per-quality model's quality 6, since retired)."""
+    torch.manual_seed(6)
+    reference = spread(ScaleHyperprior(16, 24))
+    model = MeanScaleGainHyperprior(16, 24)
+    model.init_from(reference.state_dict())
     x = torch.rand(1, 3, 128, 128)
     with torch.no_grad():
         ours, theirs = model.eval()(x, torch.tensor([6.0])), reference.eval()(x)
@@ -131,16 +129,6 @@ def _train_v2(images, out, *extra):  # noqa: F811
                  "--out", str(out), *extra])
 
 
-@pytest.mark.skipif(not Q6.exists(), reason="the shipped quality-6 scale hyperprior is not installed")
-def test_the_continuous_model_trains_from_the_shipped_quality_6_and_validates_across_the_range(images, tmp_path):  # noqa: F811
-    assert _train_v2(images, tmp_path / "run", "--steps", "2", "--init", str(Q6), "--precision", "bf16") == 0
-    validations = [e for e in _events(tmp_path / "run") if e["event"] == "val"]
-    assert [v["step"] for v in validations] == [0, 2]
-    for v in validations:
-        assert v["bpp@1"] < v["bpp@3"] < v["bpp@5"] < v["bpp@8"]
-        assert v["psnr@1"] < v["psnr@8"]
-
-
 def test_the_continuous_model_refuses_a_training_quality(images, tmp_path, capsys):  # noqa: F811
     assert _train_v2(images, tmp_path / "run", "--steps", "1", "--quality", "3") == 2
     assert "leave out --quality" in capsys.readouterr().err
@@ -171,7 +159,7 @@ def _small_seamless_codec(monkeypatch):
     model = spread(MeanScaleGainHyperprior(16, 24))
     model.continuous = True
     monkeypatch.setattr(learned, "_loaded", lambda model_id, quality: (model, torch.device("cpu")))
-    return learned.LearnedCodec("mbt2018-mean-gain", codec_id="mbt2018-mean-gain"), model
+    return learned.LearnedCodec(learned.DEFAULT_MODEL), model
 
 
 def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(monkeypatch):
@@ -205,22 +193,24 @@ def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(m
                                   whole_x[0, :, top : top + h, left : left + w], atol=2e-3)
     body = codec.compress(Image.fromarray(pixels), 5)
     assert body[0] == TAGGED
-    decoded = codec.decompress(body, ImageInfo("mbt2018-mean-gain", "RGB", 600, 700, 5, "mbt2018-mean-gain"))
+    decoded = codec.decompress(body, ImageInfo("learned", "RGB", 600, 700, 5, codec.model))
     assert decoded.size == (600, 700) and np.asarray(decoded).std() > 0
 
 
-V2 = zoo.WEIGHTS / "mbt2018-mean-gain.pt"
-
-
-@pytest.mark.skipif(not V2.exists(), reason="the continuous model's weights are not installed")
 def test_the_next_stage_continues_from_the_shipped_continuous_model(images, tmp_path):  # noqa: F811
     """A session starts from the committed weights file (checkpoints are not kept): it must load
-    as the model it is, gains included, and its record must extend the shipped training log."""
-    assert _train_v2(images, tmp_path / "run", "--steps", "1", "--init", str(V2), "--precision", "bf16") == 0
+    as the model it is, gains and context included, its record must extend the shipped training
+    log, and it validates across the whole quality range."""
+    from securecomp.codec.checkerboard import CheckerboardGainHyperprior
+    from securecomp.codec.learned import DEFAULT_MODEL
+
+    shipped = zoo.WEIGHTS / zoo.manifest()[DEFAULT_MODEL][zoo.ALL_QUALITIES]["file"]
+    assert _train_v2(images, tmp_path / "run", "--steps", "1", "--init", str(shipped), "--precision", "bf16",
+                     "--model", DEFAULT_MODEL) == 0
     start = _events(tmp_path / "run")[0]
-    assert start["init_shipped"]["file"] == V2.name and start["init_shipped"]["stages"]
+    assert start["init_shipped"]["file"] == shipped.name and start["init_shipped"]["stages"]
+    CheckerboardGainHyperprior(112, 320).load_state_dict(torch.load(shipped, weights_only=True))
     validation = [e for e in _events(tmp_path / "run") if e["event"] == "val"][0]
-    shipped = torch.load(V2, weights_only=True)
-    model = MeanScaleGainHyperprior(112, 320)
-    model.load_state_dict(shipped)
-    assert validation["step"] == 0 and validation["bpp@1"] < validation["bpp@8"]
+    assert validation["step"] == 0
+    assert validation["bpp@1"] < validation["bpp@3"] < validation["bpp@5"] < validation["bpp@8"]
+    assert validation["psnr@1"] < validation["psnr@8"]

@@ -130,7 +130,7 @@ def test_bad_settings_are_one_line_errors(images, tmp_path, capsys, extra, messa
 def test_bad_starting_weights_are_one_line_errors(images, tmp_path, capsys):
     from securecomp.codec import zoo
 
-    other_model = zoo.WEIGHTS / zoo.manifest()["bmshj2018-hyperprior"]["1"]["file"]
+    other_model = zoo.WEIGHTS / zoo.manifest()["he2021-checkerboard-gain"][zoo.ALL_QUALITIES]["file"]
     for init, message in [(tmp_path / "missing.pt", "cannot read"), (images / "0.png", "cannot read"),
                           (other_model, "does not fit this model")]:
         assert _train(images, tmp_path / "run", "--steps", "1", "--init", str(init)) == 2

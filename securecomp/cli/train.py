@@ -11,6 +11,7 @@ from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from ..codec.train_config import TrainConfig
+from ..codec.zoo import DEFAULT_MODEL
 from .options import at_least, positive
 
 if TYPE_CHECKING:
@@ -23,10 +24,11 @@ def add_parser(commands: Subparsers) -> None:
                                   "and log.jsonl go to --out. Loss: lambda*255^2*MSE + bpp.")
     command.add_argument("--data", required=True, help="folder of training images (searched recursively)")
     command.add_argument("--val", help="folder of validation images")
-    command.add_argument("--model", default="bmshj2018-hyperprior", help="model id (default %(default)s)")
+    command.add_argument("--model", default=DEFAULT_MODEL,
+                         help="model id (default %(default)s, the model of the learned codec)")
     command.add_argument("--quality", type=int, choices=range(1, 9), metavar="1..8",
-                         help="the quality a per-quality model trains for (omit for mbt2018-mean-gain, "
-                         "which trains every quality at once)")
+                         help="the quality a per-quality model trains for (omit for a continuous-rate model, "
+                         "such as the default, which trains every quality at once)")
     command.add_argument("--steps", type=positive, default=TrainConfig.steps)
     command.add_argument("--batch-size", type=positive, default=TrainConfig.batch_size)
     command.add_argument("--crop", type=positive, default=TrainConfig.crop, help="random crop side (multiple of 64)")

@@ -23,6 +23,7 @@ from .base import Codec
 from .framing import MAGIC, VERSION, VERSIONS, add_checksum, strip_checksum
 from .info import DEFAULT_MAX_PIXELS, MAX_QUALITY, ImageInfo, check_pixels, round_quality
 from .registry import check_codec_choice, codecs_for_mode, get_codec
+from .zoo import refuse_retired
 
 __all__ = ["MAGIC", "VERSION", "DEFAULT_CODEC", "DEFAULT_QUALITY", "compress", "decompress",
            "resolve_codec", "encode_image", "decode_image", "check_quality"]
@@ -108,6 +109,7 @@ def decode_image(info: ImageInfo, body: bytes, *, max_pixels: int = DEFAULT_MAX_
 
     Only SecurecompErrors come out for bad bodies: anything else a codec raises becomes FormatError.
     """
+    refuse_retired(info.model)
     codec = get_codec(info.codec)
     _check_descriptor(codec, info)
     check_pixels(info, max_pixels)

@@ -27,8 +27,8 @@ from .info import ImageInfo
 from .registry import get_codec
 from .tiling import PAD, TILE, report_progress
 from .tiling import tiles as _tiles
+from .zoo import DEFAULT_MODEL
 
-DEFAULT_MODEL = "bmshj2018-hyperprior"
 VERSION = 1             # tiles coded on their own
 SEAMLESS = 2            # tiles whose transforms see their neighbours (continuous-rate models), untagged
 TAGGED = 3              # version 2 after a 4-byte tag of the model's weights (zoo.weights_tag)

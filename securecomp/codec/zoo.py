@@ -21,6 +21,7 @@ if TYPE_CHECKING:       # torch is imported when a model is loaded, not with the
 
     from .models import CompressionModel
 
+DEFAULT_MODEL = "he2021-checkerboard-gain"   # the model of codec "learned"
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 MANIFEST = WEIGHTS / "manifest.json"
 RETIRED = Path(__file__).resolve().parent / "retired-weights.json"  # weights that no longer ship, and which securecomp reads them
@@ -60,8 +61,17 @@ def weights_tag(model_id: str) -> bytes:
 
 def reader_of(model_id: str, tag: str) -> str | None:
     """Which securecomp wrote (and reads) the bodies of retired weights of ``model_id``: ``tag`` is
-    their 8 hex digits, or "body-2" for the untagged bodies of version 2; None when unknown."""
+    their 8 hex digits, "body-2" for the untagged bodies of version 2, or "*" for a whole model
+    that no longer ships; None when unknown."""
     return json.loads(RETIRED.read_text()).get(model_id, {}).get(tag) if RETIRED.exists() else None
+
+
+def refuse_retired(model_id: str) -> None:
+    """Images of a model this installation no longer ships fail with a CodecError naming the
+    securecomp that reads them (retired-weights.json, key "*"); never decoded with other weights."""
+    if model_id and model_id not in manifest() and (reader := reader_of(model_id, ALL_QUALITIES)):
+        raise CodecError(f"this image was coded with model {model_id}, which this securecomp no longer ships",
+                         hint=f"decode it with {reader}")
 
 
 def shipped_record(path: str | Path) -> dict | None:
