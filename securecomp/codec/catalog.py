@@ -41,7 +41,7 @@ CONTINUOUS_MODELS: dict[str, type[MeanScaleGainHyperprior]] = {
     "he2021-checkerboard-gain": CheckerboardGainHyperprior,
 }
 CONTINUOUS_WIDTH = (112, 320)
-CONTINUOUS_MODEL = "he2021-checkerboard-gain"     # the one in training (and its benchmarks'): `learned` once it wins
+CONTINUOUS_MODEL = "he2021-checkerboard-gain"     # the one in training (and its benchmarks'); today also `learned` (zoo.DEFAULT_MODEL)
 
 
 PER_QUALITY_MODELS: dict[str, Callable[[int], CompressionModel]] = {
