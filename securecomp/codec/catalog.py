@@ -41,7 +41,8 @@ CONTINUOUS_MODELS: dict[str, type[MeanScaleGainHyperprior]] = {
     "he2021-checkerboard-gain": CheckerboardGainHyperprior,
 }
 CONTINUOUS_WIDTH = (112, 320)
-CONTINUOUS_MODEL = "he2021-checkerboard-gain"     # the one in training (and its benchmarks'); today also `learned` (zoo.DEFAULT_MODEL)
+# the one in training (and its benchmarks'); today also `learned`'s model (zoo.DEFAULT_MODEL)
+CONTINUOUS_MODEL = "he2021-checkerboard-gain"
 
 
 PER_QUALITY_MODELS: dict[str, Callable[[int], CompressionModel]] = {
