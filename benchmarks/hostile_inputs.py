@@ -39,14 +39,12 @@ from securecomp import _wire
 from securecomp.codec import zoo
 from securecomp.codec.framing import MAGIC, VERSION, add_checksum
 from securecomp.codec.info import ImageInfo
-from securecomp.codec.learned import DEFAULT_MODEL, TAGGED, _latent_size_of, _tiles
+from securecomp.codec import planar
+from securecomp.codec.learned import DEFAULT_MODEL, PLANAR
 
 model = zoo.load(DEFAULT_MODEL, 1)
-body = [bytes([TAGGED]) + zoo.weights_tag(DEFAULT_MODEL)]
-for _, _, h, w in _tiles(4096, 4096):
-    lh, lw = _latent_size_of(model, h, w)
-    body += [lh.to_bytes(2, "big"), lw.to_bytes(2, "big"), bytes([model.latent_strings])]
-    body += [_wire.u32(0)] * model.latent_strings
+body = [bytes([PLANAR]) + zoo.weights_tag(DEFAULT_MODEL)]
+body += [_wire.u32(0)] * planar.string_count(model, 4096 // 16, 4096 // 16)
 info = ImageInfo("learned", "RGB", 4096, 4096, 1, DEFAULT_MODEL)
 bits = add_checksum(MAGIC + bytes([VERSION]) + info.pack(VERSION) + b"".join(body))
 """

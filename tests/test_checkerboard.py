@@ -8,7 +8,7 @@ import pytest
 import torch
 from test_learned_engine import spread
 
-from securecomp.codec import models
+from securecomp.codec import models, planar
 from securecomp.codec.checkerboard import CheckerboardGainHyperprior, anchors
 from securecomp.codec.meanscale import MeanScaleGainHyperprior
 
@@ -40,30 +40,38 @@ def test_it_starts_as_the_mean_scale_model_it_grows_from():
         assert torch.equal(grown.latents(x, q), base.latents(x, q))
         ours, theirs = grown(x, q), base(x, q)
         coded = grown.compress(x, q)
-        assert len(coded["strings"]) == grown.latent_strings == 3
+        assert len(coded["strings"]) == planar.string_count(grown, 4, 8) == 3     # z, anchors, the rest
         assert torch.equal(grown.decompress_latents(coded["strings"], coded["shape"]), base.latents(x, q))
     assert torch.allclose(ours["x_hat"], theirs["x_hat"], atol=1e-6)
     assert torch.allclose(ours["likelihoods"]["y"], theirs["likelihoods"]["y"], atol=1e-6)
-    y_bytes = sum(map(len, coded["strings"][:2]))
-    assert abs(y_bytes - len(base.compress(x, q)["strings"][0])) <= 8     # one more string: a word or two
+    y_bytes = sum(map(len, coded["strings"][1:]))
+    assert abs(y_bytes - len(base.compress(x, q)["strings"][1])) <= 8     # one more string: a word or two
 
 
-def test_the_context_changes_only_the_non_anchors_tables_and_decoding_stays_exact():
+def test_the_context_changes_only_the_non_anchors_tables_and_decoding_stays_exact(monkeypatch):
     base, grown = _pair()
     with torch.no_grad():
         grown.parameter_net[-1].weight.normal_(0, 0.5)
     x, q = torch.rand(1, 3, 128, 128), torch.tensor([4.0])
+    passes = {}
+    tile_pass = grown.tile_pass
+
+    def spied(step, *args):
+        passes[step] = tile_pass(step, *args)
+        return passes[step]
+
     with torch.no_grad():
         y, z = grown.analyse(x, q)
         z_symbols = grown.entropy_bottleneck.quantize(z)
-        _, indexes, means = grown._symbols(y.double(), z_symbols)
-        hyper_indexes, hyper_means = base.entropy_parameters(z_symbols)
-        mask = anchors(y).expand_as(indexes)
-        assert torch.equal(indexes[mask], hyper_indexes[mask])
-        assert torch.equal(means[mask] * 2.0**-10, hyper_means[mask])
-        assert not torch.equal(means[~mask] * 2.0**-10, hyper_means[~mask])
-        assert torch.equal(means, torch.round(means))                   # fixed point
-        coded = grown.compress(x, q)
+        hyper_indexes, hyper_means = (v.flatten(2) for v in base.entropy_parameters(z_symbols))
+        monkeypatch.setattr(grown, "tile_pass", spied)
+        coded = grown.code(y, z)
+        (first, first_indexes, first_means), (rest, _, rest_means) = passes[0], passes[1]
+        assert torch.equal(first, anchors(y).flatten().nonzero().squeeze(1))
+        assert torch.equal(first_indexes, hyper_indexes[:, :, first])
+        assert torch.equal(first_means * 2.0**-10, hyper_means[:, :, first])
+        assert not torch.equal(rest_means * 2.0**-10, hyper_means[:, :, rest])
+        assert torch.equal(rest_means, torch.round(rest_means))                   # fixed point
         torch.set_num_threads(1)
         one = grown.decompress_latents(coded["strings"], coded["shape"])
         torch.set_num_threads(2)
@@ -77,7 +85,7 @@ def test_a_damaged_second_pass_string_changes_the_image_not_the_anchors():
     with torch.no_grad():
         coded = grown.compress(x, q)
         strings = list(coded["strings"])
-        strings[1] = bytes(len(strings[1]))
+        strings[2] = bytes(len(strings[2]))           # z, the anchors, the rest
         try:
             damaged = grown.decompress_latents(strings, coded["shape"])
         except ValueError:              # the coder may also refuse it outright

@@ -24,7 +24,7 @@ import securecomp
 from securecomp import _wire, container
 from securecomp.codec.framing import add_checksum
 from securecomp.codec.info import ImageInfo
-from securecomp.codec.learned import TAGGED
+from securecomp.codec.learned import PLANAR
 from securecomp.codec.registry import codec_ids
 from securecomp.errors import SecurecompError
 
@@ -101,15 +101,16 @@ def test_valid_containers_around_mutated_bodies_give_an_image_or_a_securecomp_er
         lambda: securecomp.decrypt(blob, max_pixels=MAX_PIXELS, **fuzzing.SECRETS[kind]), "decrypt"))
 
 
-@pytest.mark.parametrize("count", [0, 1, 2, 4, 255])
-def test_regression_a_hyperprior_body_with_the_wrong_latent_string_count_gives_a_securecomp_error(count):
-    """Issue 17, finding 5: a count of 1 raised a bare IndexError. The default model has 3 strings;
-    the count follows the body's version, weights tag, and the tile's h and w."""
+@pytest.mark.parametrize("length", [0, 1, 2, 4, 5, 1 << 31, (1 << 32) - 1])
+def test_regression_a_learned_body_with_a_wrong_latent_string_length_gives_a_securecomp_error(length):
+    """Issue 17, finding 5: a wrong latent string count raised a bare IndexError (body version 3).
+    Version 4 has no count: the strings follow the version byte and the weights tag, each after
+    its length, z's first."""
     seed = BY_CODEC["learned"][0]
     frame = bytearray(seed[:-4])
     body = fuzzing.bitstream_split(seed)
-    assert frame[body] == TAGGED
-    frame[body + 1 + 4 + 4] = count
+    assert frame[body] == PLANAR
+    frame[body + 5 : body + 9] = length.to_bytes(4, "big")
     with pytest.raises(SecurecompError):
         securecomp.decompress(add_checksum(bytes(frame)))
 

@@ -197,38 +197,40 @@ def test_gpu_encoded_bitstreams_decode_on_the_cpu(monkeypatch):
 
 
 def _forged_learned(width: int, height: int, strings: list[bytes]) -> bytes:
-    """A bitstream of the default model (its weights' tag and all) whose every tile carries ``strings``."""
+    """A bitstream of the default model (its weights' tag and all) whose body carries ``strings``."""
     from securecomp import _wire
     from securecomp.codec.framing import MAGIC, VERSION, add_checksum
     from securecomp.codec.info import ImageInfo
-    from securecomp.codec.learned import TAGGED, _latent_size_of, _tiles
+    from securecomp.codec.learned import PLANAR
 
-    model = zoo.load(DEFAULT_MODEL, 1)
-    body = [bytes([TAGGED]) + zoo.weights_tag(DEFAULT_MODEL)]
-    for _, _, h, w in _tiles(width, height):
-        lh, lw = _latent_size_of(model, h, w)
-        body += [lh.to_bytes(2, "big"), lw.to_bytes(2, "big"), bytes([len(strings)])]
-        body += [_wire.u32(len(s)) + s for s in strings]
+    body = [bytes([PLANAR]) + zoo.weights_tag(DEFAULT_MODEL), *(_wire.u32(len(s)) + s for s in strings)]
     info = ImageInfo("learned", "RGB", width, height, 1, DEFAULT_MODEL)
     return add_checksum(MAGIC + bytes([VERSION]) + info.pack(VERSION) + b"".join(body))
 
 
-@pytest.mark.parametrize("extra", [-1, 1])
-def test_a_tile_with_another_number_of_latent_strings_than_the_model_is_a_format_error(extra):
-    count = zoo.load(DEFAULT_MODEL, 1).latent_strings + extra
-    with pytest.raises(FormatError, match="latent strings"):
+def _strings_of(width: int, height: int) -> int:
+    from securecomp.codec import planar
+
+    return planar.string_count(zoo.load(DEFAULT_MODEL, 1), -(-height // 64) * 4, -(-width // 64) * 4)
+
+
+@pytest.mark.parametrize(("extra", "error"), [(-1, "truncated|short|end"), (1, "trailing")])
+def test_a_body_with_another_number_of_latent_strings_than_the_image_needs_is_a_format_error(extra, error):
+    count = _strings_of(64, 64) + extra
+    assert count + 1 - extra == 4                     # z, the anchors and the rest of the one tile, + 1
+    with pytest.raises(FormatError, match=error):
         securecomp.decompress(_forged_learned(64, 64, [b"\0" * 8] * count))
 
 
 def test_a_tiny_body_claiming_a_huge_image_with_empty_strings_is_refused_at_once():
     import time
 
-    bomb = _forged_learned(4096, 4096, [b""] * zoo.load(DEFAULT_MODEL, 1).latent_strings)
-    assert len(bomb) < 1200          # 64 tiles of 17 bytes
+    bomb = _forged_learned(4096, 4096, [b""] * _strings_of(4096, 4096))
+    assert len(bomb) < 700          # 129 strings of 4 bytes
     start = time.perf_counter()
     with pytest.raises(FormatError, match="empty"):
         securecomp.decompress(bomb)
-    assert time.perf_counter() - start < 2      # generous: it fails while reading the first tile
+    assert time.perf_counter() - start < 2      # generous: it fails before any decoding
 
 
 def test_non_finite_reconstructions_are_format_errors(monkeypatch):
@@ -294,7 +296,7 @@ def test_an_image_of_unknown_weights_names_their_tag():
 
     bits = bytes(strip_checksum(securecomp.compress(_astronaut(64, 64), quality=3)))
     tag = zoo.weights_tag(DEFAULT_MODEL)
-    at = bits.index(bytes([3]) + tag)        # the body: version 3, then the tag
+    at = bits.index(bytes([4]) + tag)        # the body: version 4, then the tag
     forged = add_checksum(bits[:at + 1] + bytes(4) + bits[at + 5:])
     with pytest.raises(CodecError, match=tag.hex()) as caught:
         securecomp.decompress(forged)

@@ -67,7 +67,7 @@ def test_a_quality_scales_y_by_its_gain_and_gains_start_rising_with_quality():
 def test_means_are_fixed_point_and_the_same_whatever_the_thread_count():
     model = spread(MeanScaleGainHyperprior(16, 24))
     with torch.no_grad():
-        z = model._encode(torch.rand(2, 3, 128, 128), torch.tensor([2.0, 7.0]))[1]
+        z = model.entropy_bottleneck.quantize(model.analyse(torch.rand(2, 3, 128, 128), torch.tensor([2.0, 7.0]))[1])
         torch.set_num_threads(1)
         indexes, means = model.entropy_parameters(z)
         torch.set_num_threads(2)
@@ -170,7 +170,7 @@ def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(m
 
     from securecomp.codec import tiling
     from securecomp.codec.info import ImageInfo
-    from securecomp.codec.learned import TAGGED
+    from securecomp.codec.learned import PLANAR
 
     codec, model = _small_seamless_codec(monkeypatch)
     rng = torch.Generator().manual_seed(0)
@@ -192,7 +192,7 @@ def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(m
             assert torch.allclose(model.synthesise(window, q)[0, :, own[0], own[1]],
                                   whole_x[0, :, top : top + h, left : left + w], atol=2e-3)
     body = codec.compress(Image.fromarray(pixels), 5)
-    assert body[0] == TAGGED
+    assert body[0] == PLANAR
     decoded = codec.decompress(body, ImageInfo("learned", "RGB", 600, 700, 5, codec.model))
     assert decoded.size == (600, 700) and np.asarray(decoded).std() > 0
 

@@ -498,15 +498,17 @@ def two_tiles() -> Image.Image:
     return Image.fromarray(landscape(520)[:40])          # 520 x 40: tiles of 512 x 40 and 8 x 40
 
 
-@pytest.mark.parametrize(("codec", "decode_steps"),
-                         [("learned", 4), ("bandara2020-sae", 2)])
-def test_the_learned_codecs_report_progress_per_tile(two_tiles, codec, decode_steps):
+@pytest.mark.parametrize(("codec", "steps"),
+                         [("learned", 6), ("bandara2020-sae", 2)])
+def test_the_learned_codecs_report_progress_per_tile(two_tiles, codec, steps):
+    """Per tile: the per-quality model codes it in one step; the continuous model analyses it, then
+    codes it in two passes (encoding), or decodes its two passes, then synthesises it (decoding)."""
     key, calls = generate_key(), []
     blob = encrypt(two_tiles, key=key, codec=codec, quality=4, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(1, 2), (2, 2)]
+    assert calls == [(step, steps) for step in range(1, steps + 1)]
     calls.clear()
     decrypt(blob, key=key, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(step, decode_steps) for step in range(1, decode_steps + 1)]
+    assert calls == [(step, steps) for step in range(1, steps + 1)]
 
 
 def test_classical_codecs_and_no_callback_are_quiet(two_tiles):
@@ -524,9 +526,9 @@ def test_a_large_image_shows_a_tile_bar_on_a_terminal_only(tmp_path, key_file, t
     monkeypatch.setattr(commands, "PROGRESS_PIXELS", 520 * 40 - 1)      # "large" for this test
     monkeypatch.setattr(commands, "_stderr_is_terminal", lambda: True)
     code, _, err = run(capsys, "encrypt", source, "-o", tmp_path / "a.sc", "--key-file", key_file, "--quality", "2")
-    assert code == 0 and "encrypt" in err and "2/2" in err and "tile" in err and "error" not in err
+    assert code == 0 and "encrypt" in err and "6/6" in err and "step" in err and "error" not in err
     code, _, err = run(capsys, "decrypt", tmp_path / "a.sc", "-o", tmp_path / "a.png", "--key-file", key_file)
-    assert code == 0 and "decrypt" in err and "4/4" in err      # each tile's latents, then each tile's pixels
+    assert code == 0 and "decrypt" in err and "6/6" in err      # each tile's two passes, then each tile's pixels
     monkeypatch.setattr(commands, "_stderr_is_terminal", lambda: False)
     code, _, err = run(capsys, "decrypt", tmp_path / "a.sc", "-o", tmp_path / "b.png", "--key-file", key_file)
     assert code == 0 and err == ""

@@ -57,7 +57,7 @@ T = TypeVar("T")
 
 __all__ = ["add_parsers", "run_keygen", "run_encrypt", "run_decrypt", "run_demo"]
 
-PROGRESS_PIXELS = 4_000_000      # above this, a terminal shows the learned codecs' progress (tiles)
+PROGRESS_PIXELS = 4_000_000      # above this, a terminal shows the learned codecs' progress (tile steps)
 PASSWORD_NOTE = ("Without --key-file, --password-file or a public-key option (--recipient, --identity), "
                  "the password is read from the terminal.")
 
@@ -237,8 +237,9 @@ def _stderr_is_terminal() -> bool:
 
 @contextmanager
 def _progress_bar(pixels: int, what: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress callback for encrypt/decrypt that draws a tile bar on a terminal, for images above
-    PROGRESS_PIXELS; the bar appears at the first tile (classical codecs report none) and is
+    """A progress callback for encrypt/decrypt that draws a bar on a terminal, for images above
+    PROGRESS_PIXELS; its steps are the learned codecs' tile steps (a tile's analysis, coding
+    pass or synthesis); the bar appears at the first step (classical codecs report none) and is
     cleared at the end."""
     if pixels <= PROGRESS_PIXELS or not _stderr_is_terminal():
         yield None
@@ -249,12 +250,12 @@ def _progress_bar(pixels: int, what: str) -> Iterator[Callable[[int, int], None]
         if not bars:
             from tqdm import tqdm
 
-            bars.append(tqdm(total=total, unit="tile", desc=what, leave=False, file=sys.stderr))
+            bars.append(tqdm(total=total, unit="step", desc=what, leave=False, file=sys.stderr))
         bar = bars[0]
         if bar.total != total or done < bar.n:         # a new pass (--max-size tries several qualities)
             bar.reset(total=total)
         bar.update(done - bar.n)
-        bar.refresh()       # a tile takes seconds: show each one, whatever tqdm's rate limit
+        bar.refresh()       # a step can take seconds: show each one, whatever tqdm's rate limit
 
     try:
         yield update

@@ -16,7 +16,7 @@ them. Decoding takes two passes, where a serial context (Minnen 2018) takes one 
 - Exactness as in the mean-scale model: the anchors' values are fixed-point (symbol · 2^10 plus the
   integer mean), and both the context and the parameter network run as :class:`IntegerNetwork`,
   so both coder sides derive the same tables and means on every machine.
-- Latent strings: the anchors of y, the rest of y, then z.
+- Coding (:mod:`.planar`): two passes per tile, the anchors and then the rest (:meth:`tile_pass`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ from .meanscale import MeanScaleGainHyperprior
 __all__ = ["CheckerboardGainHyperprior", "anchors"]
 
 Rounding = Callable[[Tensor], Tensor]
-Pass = tuple[Tensor, Tensor, Tensor]                # one coding pass: (symbols, table indexes, fixed-point means)
-SymbolsOf = Callable[[int, Tensor, Tensor], Tensor]  # (pass, table indexes, fixed-point means) -> its symbols
 
 
 def anchors(like: Tensor) -> Tensor:
@@ -74,24 +72,12 @@ def _corrected(parameter_net: nn.Module, board: _Board, hyper: Tensor, context: 
     return hyper_rest + parameter_net(features.unsqueeze(2)).squeeze(2).to(hyper.dtype)
 
 
-def _fixed(symbols: Tensor, means: Tensor) -> Tensor:
-    """y_hat in fixed point (exact float64 integers) from symbols and fixed-point means."""
-    return symbols * 2**FRAC_BITS + means
-
-
-def _y_hat(symbols: Tensor, means: Tensor) -> Tensor:
-    """y_hat (float32) from symbols and fixed-point means, as the mean-scale model dequantizes."""
-    return (_fixed(symbols, means) * 2.0**-FRAC_BITS).float()
-
-
 def _straight_through(v: Tensor) -> Tensor:
     return v + (torch.round(v) - v).detach()
 
 
 class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
     """Mean-scale gain hyperprior plus a two-pass checkerboard context."""
-
-    latent_strings = 3    # anchors of y, the rest of y, z
 
     def __init__(self, N: int = 112, M: int = 320):
         super().__init__(N, M)
@@ -129,64 +115,17 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
         x_hat = self.g_s(y_hat * self.inverse_gain(quality))
         return {"x_hat": x_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
-    # -- exact coding path -----------------------------------------------------------------------
-    # Each pass works on its own half of the positions, packed (see _Board): both coder sides touch
-    # only the values they need, and the encoder's symbols come out in the coded order.
-    def _passes(self, hyper: Tensor, board: _Board, symbols_of: SymbolsOf) -> tuple[Pass, Pass]:
-        """The decoder's two passes, which the encoder mirrors, from h_s's fixed-point output: the
-        anchors' tables and means from the hyperprior, their symbols ``symbols_of(0, indexes,
-        means)``, then the rest's from the context of the anchors' values, ``symbols_of(1, ...)``."""
-        indexes, means = self._tables(board.half(hyper, 0))
-        first = symbols_of(0, indexes, means), indexes, means
-        indexes, means = self._tables(self._rest_parameters(hyper, board, _fixed(first[0], means)))
-        return first, (symbols_of(1, indexes, means), indexes, means)
+    # -- exact coding path (:mod:`.planar`) -----------------------------------------------------
+    coding_passes = 2     # the anchors, then the rest
 
-    def _rest_parameters(self, hyper: Tensor, board: _Board, anchor_fixed: Tensor) -> Tensor:
-        """Fixed-point parameters of the non-anchors (packed) from the hyperprior's and the anchors'
-        fixed-point values (exact)."""
-        return _corrected(self.parameter_int, board, hyper, self.context_int(board.merge(anchor_fixed)))
-
-    def _tables(self, params_fixed: Tensor) -> tuple[Tensor, Tensor]:
-        """(table indexes, means in fixed point) from fixed-point parameters."""
-        scales, means = params_fixed.chunk(2, dim=1)
-        return self.gaussian_conditional.build_indexes_fixed(scales, FRAC_BITS), means
-
-    def _coded(self, y: Tensor, z_symbols: Tensor) -> tuple[_Board, tuple[Pass, Pass]]:
-        """The encoder's passes over y (float64): symbols rounded around the means the decoder derives."""
-        board = _Board(y)
-
-        def rounded(half: int, _: Tensor, means: Tensor) -> Tensor:
-            return self.gaussian_conditional.quantize(board.half(y, half), means * 2.0**-FRAC_BITS)
-
-        return board, self._passes(self._hyper_fixed(z_symbols), board, rounded)
-
-    def _symbols(self, y: Tensor, z_symbols: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """(symbols of y, their table indexes, means in fixed point), anchors first as the decoder."""
-        board, (first, second) = self._coded(y, z_symbols)
-        symbols, indexes, means = (board.merge(a, b) for a, b in zip(first, second))
-        return symbols, indexes, means
-
-    def code(self, y: Tensor, z: Tensor) -> dict:
-        z_symbols = self.entropy_bottleneck.quantize(z)
-        _, passes = self._coded(y.double(), z_symbols)
-        strings = [self.gaussian_conditional.encode_symbols(symbols, indexes) for symbols, indexes, _ in passes]
-        strings.append(self.entropy_bottleneck.encode_symbols(z_symbols))
-        return {"strings": strings, "shape": (z_symbols.shape[0], *z_symbols.shape[2:])}
-
-    def latents(self, x: Tensor, quality: Tensor) -> Tensor:
-        y, z = self.analyse(x, quality)
-        symbols, _, means = self._symbols(y.double(), self.entropy_bottleneck.quantize(z))
-        return _y_hat(symbols, means).to(x.device)
-
-    def decompress_latents(self, strings: list[bytes], shape: tuple[int, int, int]) -> Tensor:
-        """y_hat in the gained domain (before the inverse gain), exact: anchors, then the rest."""
-        n, h, w = shape
-        z_symbols = self.entropy_bottleneck.decode_symbols(strings[2], (n, self.N, h, w)).to(self._device)
-        hyper = self._hyper_fixed(z_symbols)
+    def tile_pass(self, step: int, hyper: Tensor, window: Tensor, own: tuple[slice, slice]) -> tuple[Tensor, ...]:
+        """A tile's pass ``step`` (:mod:`.planar`): (its positions in the tile, row-major; their
+        table indexes and fixed-point means, packed). The anchors' parameters are h_s's; the rest's
+        are corrected by the context of the decoded anchors in ``window`` (the latent plane around
+        the tile, float32 y_hat; ``own`` is the tile within it), read back in fixed point (exact)."""
         board = _Board(hyper)
-
-        def decoded(half: int, indexes: Tensor, _: Tensor) -> Tensor:
-            return self.gaussian_conditional.decode_symbols(strings[half], indexes).to(self._device)
-
-        (first, _, first_means), (second, _, second_means) = self._passes(hyper, board, decoded)
-        return _y_hat(board.merge(first, second), board.merge(first_means, second_means))
+        if step == 0:
+            return (board.halves[0], *self._tables(board.half(hyper, 0)))
+        anchors_fixed = window.double() * 2**FRAC_BITS * anchors(window)
+        context = self.context_int(anchors_fixed)[:, :, own[0], own[1]]
+        return (board.halves[1], *self._tables(_corrected(self.parameter_int, board, hyper, context)))

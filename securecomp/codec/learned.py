@@ -2,15 +2,21 @@
 
 Any size: the image is cut into tiles of at most 512×512 (so memory stays bounded), each tile is
 padded to a multiple of 64 by edge replication, coded, decoded and cropped back. Version 1 (the
-per-quality models) codes each tile on its own, so tile edges can show; version 2 (continuous-rate
-models) lets the transforms see across tile edges (:mod:`.tiling`). Grayscale (L) is coded as RGB
-and converted back; RGBA codes the colour with the model and the alpha channel losslessly with PNG
-beside it. Body layout (all integers big-endian)::
+per-quality models) codes each tile on its own, so tile edges can show. Version 4 (continuous-rate
+models) codes the image as one piece cut in tiles: the transforms see across tile edges
+(:mod:`.tiling`), and the latents share one hyperprior and context (:mod:`.planar`). Grayscale (L)
+is coded as RGB and converted back; RGBA codes the colour with the model and the alpha channel
+losslessly with PNG beside it. Body layout (all integers big-endian)::
 
-    version u8 (1 or 2) | tiles, row-major: (h u16 | w u16 | count u8 | count × (len u32 | bytes))
-    | alpha: len u32 | PNG bytes (RGBA only)
+    version 1: 1 u8 | tiles, row-major: (h u16 | w u16 | count u8 | count × (len u32 | bytes))
+               | alpha
+    version 4: 4 u8 | weights tag (4 bytes) | strings (planar.string_count): len u32 | bytes
+               | alpha
+    alpha:     len u32 | PNG bytes (RGBA only)
 
-``h``/``w`` are the deepest latent's size, ``count`` the number of latent strings.
+In version 1, ``h``/``w`` are the deepest latent's size and ``count`` the number of latent strings.
+Versions 2 and 3 (continuous-rate models whose tiles each had their own hyperprior) were written
+by retired weights only; they fail naming the securecomp that reads them.
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from .tiling import tiles as _tiles
 from .zoo import DEFAULT_MODEL
 
 VERSION = 1             # tiles coded on their own
-SEAMLESS = 2            # tiles whose transforms see their neighbours (continuous-rate models), untagged
-TAGGED = 3              # version 2 after a 4-byte tag of the model's weights (zoo.weights_tag)
+SEAMLESS = 2            # retired: tiles whose transforms see their neighbours, each with its own hyperprior
+TAGGED = 3              # retired: version 2 after a 4-byte tag of the model's weights (zoo.weights_tag)
+PLANAR = 4              # the weights tag, then the whole image's latents in tiles (planar)
 EFFORTS = ("default", "max")
 WORD = 4                # the range coder writes whole 32-bit words, at least one per string
 
@@ -112,16 +119,16 @@ class LearnedCodec:
             raise ParameterError(f"effort {effort!r} is not available for model {self.model}",
                                  hint="effort is 'default', or 'max' with a continuous-rate model")
         rgb = np.asarray(image.convert("RGB"))
-        parts = [bytes([TAGGED]) + zoo.weights_tag(self.model) if seamless else bytes([VERSION])]
-        tiles = _tiles(image.width, image.height)
-        for done, tile in enumerate(tiles, 1):
-            if seamless:
-                parts.append(_pack_tile(_code_seamless(model, rgb, tile, quality, effort, device)))
-            else:
-                top, left, h, w = tile
+        if seamless:
+            strings = _code_planar(model, rgb, quality, effort, device)
+            parts = [bytes([PLANAR]), zoo.weights_tag(self.model), *(_wire.u32(len(s)) + s for s in strings)]
+        else:
+            parts = [bytes([VERSION])]
+            tiles = _tiles(image.width, image.height)
+            for done, (top, left, h, w) in enumerate(tiles, 1):
                 x = _to_tensor(rgb[top : top + h, left : left + w]).to(device)
                 parts.append(_pack_tile(model.compress(x)))
-            report_progress(done, len(tiles))
+                report_progress(done, len(tiles))
         if image.mode == "RGBA":
             alpha = get_codec("png").compress(image.getchannel("A"), 1)
             parts += [_wire.u32(len(alpha)), alpha]
@@ -131,8 +138,8 @@ class LearnedCodec:
         model, _ = _loaded(self.model, info.quality)
         r = _wire.Reader(body, "learned body")
         version = _read_version(r, model, self.model)
-        if version == TAGGED:
-            rgb = _decode_seamless(model, r, info)
+        if version == PLANAR:
+            rgb = _decode_planar(model, r, info)
         else:
             rgb = np.empty((info.height, info.width, 3), np.uint8)
             total = len(_tiles(info.width, info.height))
@@ -174,8 +181,9 @@ def decoder_latents(bitstream: bytes) -> bytes:
     r.take(len(MAGIC))
     info = ImageInfo.read(r, r.u8())
     model = zoo.load(info.model, info.quality)
-    _read_version(r, model, info.model)     # the latents are coded alike in every version
     with _inference():
+        if _read_version(r, model, info.model) == PLANAR:
+            return _planar_latents(model, r, info).numpy().astype("<f4").tobytes()
         return b"".join(model.decompress_latents(strings, shape).numpy().astype("<f4").tobytes()
                         for _, strings, shape in _coded_tiles(r, model, info))
 
@@ -189,7 +197,9 @@ def _read_version(r: _wire.Reader, model, model_id: str) -> int:
     continuous = getattr(model, "continuous", False)
     if continuous and version == SEAMLESS:
         _retired(model_id, None)
-    if version != (TAGGED if continuous else VERSION):
+    if continuous and version == TAGGED:         # only retired weights wrote these
+        _retired(model_id, bytes(r.take(4)).hex())
+    if version != (PLANAR if continuous else VERSION):
         raise FormatError(f"learned body: version {version} is not the version of model {model_id}")
     if continuous and (tag := bytes(r.take(4))) != weights_tag(model_id):
         _retired(model_id, tag.hex())
@@ -223,39 +233,76 @@ def _loaded(model_id: str, quality: int):
     return zoo.load(model_id, quality, str(device)), device
 
 
-def _code_seamless(model, rgb: np.ndarray, tile, quality: float, effort: str, device) -> dict:
-    """One tile of a version-2 body: its latents from g_a over the tile and its neighbourhood."""
-    from .tiling import LATENT, analysis_window
-
-    x, own = analysis_window(rgb, tile)
-    x, q = x.to(device), _quality(quality, device)
-    y, z = model.analyse(x, q, own)
-    if effort == "max":
-        from .refine import refine
-
-        rows, cols = (slice(s.start * LATENT, s.stop * LATENT) for s in own)
-        y, z = refine(model, x[:, :, rows, cols], q, start=(y, z))
-    return model.code(y, z)
-
-
-def _decode_seamless(model, r: _wire.Reader, info: ImageInfo) -> np.ndarray:
-    """Pixels of a version-2 body: every tile's latents into one plane, then g_s per tile with
-    the neighbouring latents as context."""
+def _code_planar(model, rgb: np.ndarray, quality: float, effort: str, device) -> list[bytes]:
+    """The strings of a version-4 body: y of every tile from g_a over the tile and its
+    neighbourhood (refined per tile at effort "max"), then the whole plane coded (planar)."""
     import torch
 
-    from .tiling import LATENT, own_latents, padded, synthesis_window
+    from . import planar
+    from .tiling import LATENT, analysis_window, own_latents, padded
 
-    plane = torch.empty(1, model.M, padded(info.height) // LATENT, padded(info.width) // LATENT,
-                        device=model._device)
-    tiles = _tiles(info.width, info.height)
-    total = 2 * len(tiles)      # entropy decoding, then synthesis, of each tile
-    for done, (tile, strings, shape) in enumerate(_coded_tiles(r, model, info), 1):
-        with _corrupt_stream():
-            plane[(..., *own_latents(tile))] = model.decompress_latents(strings, shape)
+    height, width = rgb.shape[:2]
+    q = _quality(quality, device)
+    y = torch.empty(1, model.M, padded(height) // LATENT, padded(width) // LATENT, device=device)
+    z_size = (y.shape[2] // planar.Z_STRIDE, y.shape[3] // planar.Z_STRIDE)
+    z = torch.empty(1, model.N, *z_size, device=device) if effort == "max" else None
+    tiles = _tiles(width, height)
+    total = (1 + model.coding_passes) * len(tiles)     # analysis, then each coding pass, of each tile
+    for done, tile in enumerate(tiles, 1):
+        x, own = analysis_window(rgb, tile)
+        x, at = x.to(device), own_latents(tile)
+        y[(..., *at)] = model.analyse_y(x, q, own)
+        if z is not None:
+            _refine_tile(model, x, own, q, y, z, at)
         report_progress(done, total)
+    return planar.encode(model, y, planar.analysis_z(model, y) if z is None else z, _counter(len(tiles), total))
+
+
+def _refine_tile(model, x, own: tuple[slice, slice], q, y, z, at: tuple[slice, slice]) -> None:
+    """effort "max": refine a tile's latents (``at`` in ``y``) and its hyper-latents (into ``z``)
+    for the model's own rate–distortion loss on the tile's pixels (``own`` in the window ``x``)."""
+    from .planar import Z_STRIDE
+    from .refine import refine
+    from .tiling import LATENT
+
+    pixels = tuple(slice(s.start * LATENT, s.stop * LATENT) for s in own)
+    start = y[(..., *at)]
+    refined_y, refined_z = refine(model, x[(..., *pixels)], q, start=(start, model.h_a(model._hyper_input(start))))
+    y[(..., *at)] = refined_y
+    z[(..., *(slice(s.start // Z_STRIDE, s.stop // Z_STRIDE) for s in at))] = refined_z
+
+
+def _counter(done: int, total: int):
+    """A progress() for planar that goes on from ``done`` of ``total`` steps."""
+    steps = iter(range(done + 1, total + 1))
+    return lambda: report_progress(next(steps, total), total)
+
+
+def _planar_latents(model, r: _wire.Reader, info: ImageInfo, total: int = 0):
+    """The decoded latent plane of a version-4 body (exact); progress as the first steps of ``total``."""
+    from . import planar
+    from .tiling import LATENT, padded
+
+    h, w = padded(info.height) // LATENT, padded(info.width) // LATENT
+    strings = [r.take(r.u32()) for _ in range(planar.string_count(model, h, w))]
+    if any(len(s) < WORD or len(s) % WORD for s in strings):
+        raise FormatError("learned body: a latent string is empty or not whole 32-bit words")
+    with _corrupt_stream():
+        return planar.decode(model, strings, (1, h // 4, w // 4), _counter(0, total) if total else None)
+
+
+def _decode_planar(model, r: _wire.Reader, info: ImageInfo) -> np.ndarray:
+    """Pixels of a version-4 body: the whole latent plane, then g_s per tile with the
+    neighbouring latents as context."""
+    from .tiling import synthesis_window
+
+    tiles = _tiles(info.width, info.height)
+    passes = model.coding_passes * len(tiles)
+    total = passes + len(tiles)     # each coding pass, then the synthesis, of each tile
+    plane = _planar_latents(model, r, info, total)
     rgb = np.empty((info.height, info.width, 3), np.uint8)
     q = _quality(info.quality, model._device)
-    for done, (top, left, h, w) in enumerate(tiles, len(tiles) + 1):
+    for done, (top, left, h, w) in enumerate(tiles, passes + 1):
         window, own = synthesis_window(plane, (top, left, h, w))
         rgb[top : top + h, left : left + w] = _pixels(model.synthesise(window, q)[0, :, own[0], own[1]])
         report_progress(done, total)

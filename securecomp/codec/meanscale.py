@@ -23,6 +23,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from . import planar
 from .entropy import EntropyBottleneck, GaussianConditional
 from .layers import FRAC_BITS, IntegerNetwork, conv, deconv
 from .models import CompressionModel, analysis_transform, run_transform, synthesis_transform
@@ -94,7 +95,6 @@ class MeanScaleGainHyperprior(CompressionModel):
     """Mean-scale hyperprior with gain units; every coding call takes a ``quality`` in [1, 8]."""
 
     downsampling = 64
-    latent_strings = 2    # y, then z
     continuous = True
 
     def __init__(self, N: int = 112, M: int = 160):
@@ -127,53 +127,57 @@ class MeanScaleGainHyperprior(CompressionModel):
         scales, means = self.h_s(z_hat).chunk(2, dim=1)
         return rounding(y - means) + means, scales, means
 
-    # -- exact coding path ------------------------------------------------------------------------
+    # -- exact coding path (:mod:`.planar`) -------------------------------------------------------
+    coding_passes = 1     # every latent position in one pass, with the hyperprior's tables
+
     def entropy_parameters(self, z_symbols: Tensor) -> tuple[Tensor, Tensor]:
         """(table indexes, means) of y from the integer z symbols, identical on every machine."""
-        scales_fixed, means_fixed = self._hyper_fixed(z_symbols).chunk(2, dim=1)
-        indexes = self.gaussian_conditional.build_indexes_fixed(scales_fixed, FRAC_BITS)
-        return indexes, means_fixed * 2.0**-FRAC_BITS            # exact float64
+        indexes, means = self._tables(self._hyper_fixed(z_symbols))
+        return indexes, means * 2.0**-FRAC_BITS            # exact float64
 
     def _hyper_fixed(self, z_symbols: Tensor) -> Tensor:
         """h_s's output (scales, means stacked) in fixed point from the integer z symbols, exact."""
         return self.h_s_int(self.entropy_bottleneck.fixed_point(z_symbols, FRAC_BITS))
 
+    def _tables(self, params_fixed: Tensor) -> tuple[Tensor, Tensor]:
+        """(table indexes, means in fixed point) from fixed-point parameters (scales, means stacked)."""
+        scales, means = params_fixed.chunk(2, dim=1)
+        return self.gaussian_conditional.build_indexes_fixed(scales, FRAC_BITS), means
+
+    def tile_pass(self, step: int, hyper: Tensor, window: Tensor, own: tuple[slice, slice]) -> tuple[Tensor, ...]:
+        """A tile's coding pass (:mod:`.planar`): (positions in the tile, row-major; their table
+        indexes and fixed-point means, packed (n, M, positions)) from h_s's output over the tile
+        (``window``: the decoded plane around it, which this model does not use)."""
+        indexes, means = self._tables(hyper.flatten(2))
+        return torch.arange(indexes.shape[-1], device=hyper.device), indexes, means
+
     def analyse(self, x: Tensor, quality: Tensor, own: tuple[slice, slice] | None = None) -> tuple[Tensor, Tensor]:
         """(y, z) before quantization: what the encoder codes, or what effort="max" refines.
         ``own``: keep only these latent rows and columns (x holds a tile and its neighbourhood)."""
-        y = run_transform(self.g_a, x, bf16=True) * self.gain(quality)
-        if own is not None:
-            y = y[:, :, own[0], own[1]]
+        y = self.analyse_y(x, quality, own)
         return y, self.h_a(self._hyper_input(y))
 
-    def _encode(self, x: Tensor, quality: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        return self._quantize(*self.analyse(x, quality))
-
-    def _quantize(self, y: Tensor, z: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        z_symbols = self.entropy_bottleneck.quantize(z)
-        return (y.double(), z_symbols, *self.entropy_parameters(z_symbols))
+    def analyse_y(self, x: Tensor, quality: Tensor, own: tuple[slice, slice] | None = None) -> Tensor:
+        """y before quantization (see :meth:`analyse`)."""
+        y = run_transform(self.g_a, x, bf16=True) * self.gain(quality)
+        return y if own is None else y[:, :, own[0], own[1]]
 
     def latents(self, x: Tensor, quality: Tensor) -> Tensor:
-        y, _, _, means = self._encode(x, quality)
-        gc = self.gaussian_conditional
-        return gc.dequantize(gc.quantize(y, means), means).to(x.device)
+        y, z = self.analyse(x, quality)
+        planar.encode(self, y, z)
+        return y
 
     def compress(self, x: Tensor, quality: Tensor) -> dict:
         return self.code(*self.analyse(x, quality))
 
     def code(self, y: Tensor, z: Tensor) -> dict:
         """Entropy-code given (y, z): ``compress`` after analysis, or after refinement."""
-        y, z_symbols, indexes, means = self._quantize(y, z)
-        strings = [self.gaussian_conditional.compress(y, indexes, means),
-                   self.entropy_bottleneck.encode_symbols(z_symbols)]
-        return {"strings": strings, "shape": (z_symbols.shape[0], *z_symbols.shape[2:])}
+        strings = planar.encode(self, y.float().clone(), z)
+        return {"strings": strings, "shape": (z.shape[0], *z.shape[2:])}
 
     def decompress_latents(self, strings: list[bytes], shape: tuple[int, int, int]) -> Tensor:
         """y_hat in the gained domain (before the inverse gain), exact."""
-        n, h, w = shape
-        z_symbols = self.entropy_bottleneck.decode_symbols(strings[1], (n, self.N, h, w)).to(self._device)
-        indexes, means = self.entropy_parameters(z_symbols)
-        return self.gaussian_conditional.decompress(strings[0], indexes, means)
+        return planar.decode(self, strings, shape)
 
     def decompress(self, strings: list[bytes], shape: tuple[int, int, int], quality: Tensor) -> Tensor:
         return self.synthesise(self.decompress_latents(strings, shape), quality)
