@@ -303,7 +303,10 @@ class Trainer:
         terms = rate_distortion(out, x, lmbda, weight)
         self.optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        # only the main optimizer's gradients: the quantiles still hold the last aux gradient (about
+        # 500 in norm against 10-400), which dominated this clip until session 11 and, absent on the
+        # first step after a resume, made that step ~50 times too large for Adam's history
+        torch.nn.utils.clip_grad_norm_([p for group in self.optimizer.param_groups for p in group["params"]], 1.0)
         ramp = min(1.0, (self.step + 1) / c.warmup) if c.warmup else 1.0
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = base * ramp
