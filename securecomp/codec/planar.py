@@ -7,9 +7,11 @@ coder's memory stays bounded. Before this (body version 3) every tile had its ow
 whose edges cost 2-4.5 % of the rate (scripts in ``benchmarks/``; measured in session 11).
 
 - z is one string for the whole plane; its prior is factorized, so nothing is lost by that.
-- h_s runs on bands of whole tile rows of z with ``HYPER_HALO`` rows of its neighbours: it is an
-  :class:`IntegerNetwork`, exact, so a band gives the values the whole plane would. A small image
-  is one band; a band holds at most ``BAND_BYTES`` of h_s's output.
+- h_s runs on bands of whole tile rows of z, and within a band on chunks of columns, each with
+  ``HYPER_HALO`` rows and columns of its neighbours: it is an :class:`IntegerNetwork`, exact, so
+  a chunk gives the values the whole plane would. A chunk gives at most ``BAND_BYTES`` of h_s's
+  output (its working memory is several times that), a band holds as many tile rows as fit: an
+  image of up to about 1.7 MP is one chunk, with no halo to compute twice.
 - Each tile is coded in the model's passes (``model.coding_passes``: 1 for the mean-scale model;
   2 for the checkerboard, anchors then the rest). A pass takes its tables from the model
   (``model.tile_pass``), given h_s's output over the tile and the decoded latents around it
@@ -36,7 +38,7 @@ TILE_LATENTS = 32       # latent positions per tile side (512 pixels)
 HYPER_HALO = 2          # rows of z around a band for h_s (its receptive field reaches 1.5)
 ANALYSIS_HALO = 8       # rows of y around a band for h_a (its receptive field reaches 7)
 CONTEXT_HALO = 2        # latent positions around a tile for the 5×5 context
-BAND_BYTES = 128 << 20  # h_s output (float64) held per band
+BAND_BYTES = 32 << 20   # h_s output (float64) per band, and per chunk of columns within it
 Z_STRIDE = 4            # latent positions per z position
 
 Tile = tuple[int, slice, slice]                                    # (index, rows, columns) in the latent plane
@@ -87,10 +89,19 @@ def analysis_z(model, y: Tensor) -> Tensor:
 
 
 def _hyper(model, z_symbols: Tensor, top: int, bottom: int) -> Tensor:
-    """h_s's fixed-point output (scales, means stacked) for latent rows top..bottom: exact."""
-    width = z_symbols.shape[-1]
-    window, (rows, _) = _window(z_symbols, slice(top // Z_STRIDE, bottom // Z_STRIDE), slice(0, width), HYPER_HALO)
-    return model._hyper_fixed(window)[:, :, rows.start * Z_STRIDE : rows.stop * Z_STRIDE]
+    """h_s's fixed-point output (scales, means stacked) for latent rows top..bottom: exact. It
+    runs on chunks of columns (with HYPER_HALO around them) that each give at most BAND_BYTES."""
+    n, _, _, width = z_symbols.shape
+    rows = slice(top // Z_STRIDE, bottom // Z_STRIDE)
+    per_column = n * 2 * model.M * (bottom - top) * Z_STRIDE * 8
+    tile = TILE_LATENTS // Z_STRIDE
+    step = max(tile, BAND_BYTES // per_column // tile * tile)          # whole tiles of z columns
+    parts = []
+    for left in range(0, width, step):
+        window, own = _window(z_symbols, rows, slice(left, min(left + step, width)), HYPER_HALO)
+        parts.append(model._hyper_fixed(window)[:, :, own[0].start * Z_STRIDE : own[0].stop * Z_STRIDE,
+                                                own[1].start * Z_STRIDE : own[1].stop * Z_STRIDE])
+    return torch.cat(parts, dim=3) if len(parts) > 1 else parts[0]
 
 
 def _y_hat(symbols: Tensor, means: Tensor) -> Tensor:
