@@ -21,6 +21,7 @@ def float32_transforms(monkeypatch):
 def _coded(model, y, z, tile: int, band_bytes: int, monkeypatch):
     monkeypatch.setattr(planar, "TILE_LATENTS", tile)
     monkeypatch.setattr(planar, "BAND_BYTES", band_bytes)
+    monkeypatch.setattr(planar, "CHUNK_BYTES", band_bytes)
     y_hat = y.clone()
     strings = planar.encode(model, y_hat, z)
     decoded = planar.decode(model, strings, (z.shape[0], *z.shape[2:]))

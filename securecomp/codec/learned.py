@@ -118,7 +118,7 @@ class LearnedCodec:
         if effort not in EFFORTS or (effort == "max" and not seamless):
             raise ParameterError(f"effort {effort!r} is not available for model {self.model}",
                                  hint="effort is 'default', or 'max' with a continuous-rate model")
-        rgb = np.asarray(image.convert("RGB"))
+        rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))    # no third copy of a large image
         if seamless:
             strings = _code_planar(model, rgb, quality, effort, device)
             parts = [bytes([PLANAR]), zoo.weights_tag(self.model), *(_wire.u32(len(s)) + s for s in strings)]

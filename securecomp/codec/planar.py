@@ -9,9 +9,10 @@ whose edges cost 2-4.5 % of the rate (scripts in ``benchmarks/``; measured in se
 - z is one string for the whole plane; its prior is factorized, so nothing is lost by that.
 - h_s runs on bands of whole tile rows of z, and within a band on chunks of columns, each with
   ``HYPER_HALO`` rows and columns of its neighbours: it is an :class:`IntegerNetwork`, exact, so
-  a chunk gives the values the whole plane would. A chunk gives at most ``BAND_BYTES`` of h_s's
-  output (its working memory is several times that), a band holds as many tile rows as fit: an
-  image of up to about 1.7 MP is one chunk, with no halo to compute twice.
+  a chunk gives the values the whole plane would. A band holds as many tile rows as
+  ``BAND_BYTES`` of h_s's output allow, a chunk gives at most ``CHUNK_BYTES`` (its working
+  memory is several times that): an image of up to about 1.7 MP is one chunk, with no halo to
+  compute twice.
 - Each tile is coded in the model's passes (``model.coding_passes``: 1 for the mean-scale model;
   2 for the checkerboard, anchors then the rest). A pass takes its tables from the model
   (``model.tile_pass``), given h_s's output over the tile and the decoded latents around it
@@ -38,7 +39,8 @@ TILE_LATENTS = 32       # latent positions per tile side (512 pixels)
 HYPER_HALO = 2          # rows of z around a band for h_s (its receptive field reaches 1.5)
 ANALYSIS_HALO = 8       # rows of y around a band for h_a (its receptive field reaches 7)
 CONTEXT_HALO = 2        # latent positions around a tile for the 5×5 context
-BAND_BYTES = 32 << 20   # h_s output (float64) per band, and per chunk of columns within it
+BAND_BYTES = 64 << 20   # h_s output (float64) held per band (at least one tile row)
+CHUNK_BYTES = 32 << 20  # h_s output computed at once (its working memory is several times that)
 Z_STRIDE = 4            # latent positions per z position
 
 Tile = tuple[int, slice, slice]                                    # (index, rows, columns) in the latent plane
@@ -76,31 +78,39 @@ def _window(plane: Tensor, rows: slice, cols: slice, halo: int) -> tuple[Tensor,
     return plane[:, :, r0:r1, c0:c1], own
 
 
+def _chunks(width: int, column_bytes: int, unit: int) -> Iterator[slice]:
+    """Columns 0..width in chunks of whole ``unit``s whose columns take at most CHUNK_BYTES."""
+    step = max(unit, CHUNK_BYTES // column_bytes // unit * unit)
+    for left in range(0, width, step):
+        yield slice(left, min(left + step, width))
+
+
 def analysis_z(model, y: Tensor) -> Tensor:
-    """z of the whole latent plane ``y`` (before quantization), h_a run band by band."""
+    """z of the whole latent plane ``y`` (before quantization): h_a run on chunks of each band,
+    with ANALYSIS_HALO rows and columns around them (float: z need only be close to the
+    whole-plane one, the decoder gets its symbols)."""
     n, _, height, width = y.shape
     z = y.new_empty(n, model.N, height // Z_STRIDE, width // Z_STRIDE)
     for band in _bands(model, y):
         top, bottom = _rows_of(band)
-        window, (rows, _) = _window(y, slice(top, bottom), slice(0, width), ANALYSIS_HALO)
-        z_rows = slice(rows.start // Z_STRIDE, rows.stop // Z_STRIDE)
-        z[:, :, top // Z_STRIDE : bottom // Z_STRIDE] = model.h_a(model._hyper_input(window))[:, :, z_rows]
+        rows = slice(top, bottom)
+        for cols in _chunks(width, n * 2 * model.M * (bottom - top + 2 * ANALYSIS_HALO) * 4, TILE_LATENTS):
+            window, own = _window(y, rows, cols, ANALYSIS_HALO)
+            own_z = tuple(slice(s.start // Z_STRIDE, s.stop // Z_STRIDE) for s in own)
+            z[:, :, top // Z_STRIDE : bottom // Z_STRIDE, cols.start // Z_STRIDE : cols.stop // Z_STRIDE] = \
+                model.h_a(model._hyper_input(window))[(..., *own_z)]
     return z
 
 
 def _hyper(model, z_symbols: Tensor, top: int, bottom: int) -> Tensor:
     """h_s's fixed-point output (scales, means stacked) for latent rows top..bottom: exact. It
-    runs on chunks of columns (with HYPER_HALO around them) that each give at most BAND_BYTES."""
+    runs on chunks of columns (with HYPER_HALO around them) that each give at most CHUNK_BYTES."""
     n, _, _, width = z_symbols.shape
     rows = slice(top // Z_STRIDE, bottom // Z_STRIDE)
-    per_column = n * 2 * model.M * (bottom - top) * Z_STRIDE * 8
-    tile = TILE_LATENTS // Z_STRIDE
-    step = max(tile, BAND_BYTES // per_column // tile * tile)          # whole tiles of z columns
     parts = []
-    for left in range(0, width, step):
-        window, own = _window(z_symbols, rows, slice(left, min(left + step, width)), HYPER_HALO)
-        parts.append(model._hyper_fixed(window)[:, :, own[0].start * Z_STRIDE : own[0].stop * Z_STRIDE,
-                                                own[1].start * Z_STRIDE : own[1].stop * Z_STRIDE])
+    for cols in _chunks(width, n * 2 * model.M * (bottom - top) * Z_STRIDE * 8, TILE_LATENTS // Z_STRIDE):
+        window, own = _window(z_symbols, rows, cols, HYPER_HALO)
+        parts.append(model._hyper_fixed(window)[(..., *(slice(s.start * Z_STRIDE, s.stop * Z_STRIDE) for s in own))])
     return torch.cat(parts, dim=3) if len(parts) > 1 else parts[0]
 
 
