@@ -95,15 +95,18 @@ s10c() { MODEL=he2021-checkerboard-gain v2 v2-s10c runs/v2-s10b/checkpoint.pt --
 # 11. Session 11 resumed s10b at 2e-4 from its checkpoint (step 18,000; gb82 1.0850 at 19,500),
 #     was restarted at step 19,591 (the thread count), and blew up within 60 steps of that restart
 #     (training bpp 1.0 -> 2.7, the entropy bottleneck's aux loss 9 -> 140; gb82 1.2811 at 21,000),
-#     as at step 9,363 in session 10. Resuming best.pt (step 19,500, a consistent checkpoint written
-#     between steps) at 1 or 2 threads reproduces it (aux 8.4 -> 14 -> 30 in 5 steps), so it is
-#     not the thread count; the uninterrupted run had passed 19,500 with aux ~9. Not understood yet;
-#     a fresh optimizer from the moving average (--init, as s10c) did not blow up. So s11 finishes
-#     at 5e-5 from s10b's best.pt (its moving average at 19,500), a fresh optimizer ramped over 100.
+#     as at step 9,363 in session 10. The cause: the gradient clip counted the quantiles' stale aux
+#     gradient (norm ~500), which a resumed run lacks on its first step, so that step was ~50 times
+#     too large for Adam's restored moments (fixed in train.py: the clip sees the main optimizer's
+#     gradients only). s11 finished at 5e-5 from s10b's best.pt (its moving average at 19,500),
+#     a fresh optimizer ramped over 100 steps (started before the fix, it ran the old clip).
+#     gb82: 1.0850 at its start, 1.0764 at 1,500, 1.0732 at 3,000, 1.0709 at 4,500 (q3 0.353 bpp /
+#     33.74 dB, q8 1.145 / 39.12); stopped at 4,521, its best.pt (step 4,500) shipped.
 s11() { MODEL=he2021-checkerboard-gain v2 v2-s11 runs/v2-s10b/best.pt --lr 5e-5 --warmup 100 \
     --steps 100000 --seed 111; }
 # 12. Session 12 and on: from the committed he2021-checkerboard-gain weights file (the last
-#     session's export), a fresh optimizer at 1e-4 ramped over 500 steps.
+#     session's export), a fresh optimizer at 1e-4 ramped over 500 steps (Adam's moments of the
+#     older runs belong to the old clip: do not resume them).
 s12() { MODEL=he2021-checkerboard-gain v2 v2-s12 "$WEIGHTS/he2021-checkerboard-gain.pt" --lr 1e-4 --warmup 500 \
     --steps 100000 --seed 120; }
 
