@@ -135,21 +135,19 @@ def _run(model, plane: Tensor, z_symbols: Tensor, symbols_of: SymbolsOf, progres
     """Every pass of every tile, in an order where each context is complete (module docstring);
     ``progress()`` after each."""
     done = progress or (lambda: None)
-    waiting: list[tuple[Tile, Tensor]] = []      # tiles of the band above, before their second pass
-    for band in _bands(model, plane):
-        top, bottom = _rows_of(band)
-        hyper = _hyper(model, z_symbols, top, bottom)
-        current = [(tile, hyper[:, :, tile[1].start - top : tile[1].stop - top, tile[2]])
-                   for row in band for tile in row]
-        for step in range(model.coding_passes):
-            for tile, tile_hyper in current if step == 0 else waiting:
+    waiting: list[tuple[Tile, Tensor]] = []      # tiles of the band above, before their later passes
+    for band in [*_bands(model, plane), []]:     # the empty band last: the last band's later passes
+        current = []
+        if band:
+            top, bottom = _rows_of(band)
+            hyper = _hyper(model, z_symbols, top, bottom)
+            current = [(tile, hyper[:, :, tile[1].start - top : tile[1].stop - top, tile[2]])
+                       for row in band for tile in row]
+        for step, tiles in [(0, current), *((later, waiting) for later in range(1, model.coding_passes))]:
+            for tile, tile_hyper in tiles:
                 _code(model, step, tile, tile_hyper, plane, symbols_of)
                 done()
         waiting = current
-    for step in range(1, model.coding_passes):
-        for tile, tile_hyper in waiting:
-            _code(model, step, tile, tile_hyper, plane, symbols_of)
-            done()
 
 
 def string_count(model, height: int, width: int) -> int:
