@@ -66,6 +66,21 @@ def test_bench_command_writes_json_and_plot(tmp_path, capsys):
     assert "BD-rate" in capsys.readouterr().out
 
 
+def test_each_codec_codes_the_first_image_once_untimed_before_its_timed_runs(tmp_path, monkeypatch):
+    for i in range(2):
+        Image.fromarray(data.astronaut()[:64 * (i + 1), :96]).save(tmp_path / f"{i}.png")
+    calls = []
+    real = ratedistortion.compress
+    monkeypatch.setattr(ratedistortion, "compress",
+                        lambda image, **kw: calls.append((image.size, kw["codec"], kw["quality"])) or real(image, **kw))
+    result = ratedistortion.run(sorted(tmp_path.glob("*.png")), ["jpeg", "webp"], [3, 6], progress=False)
+    first = (96, 64)
+    for codec in ("jpeg", "webp"):
+        mine = [call for call in calls if call[1] == codec]
+        assert len(mine) == 1 + 2 * 2 and mine[0] == (first, codec, 3)     # the warm-up, then 2 × 2 timed
+        assert [row["quality"] for row in result["results"][codec]] == [3, 6]
+
+
 def test_ms_ssim_is_left_out_when_an_image_is_too_small_for_five_scales():
     images = (data.astronaut(), data.astronaut()[:64, :96])
     rows = [ratedistortion.measure(Image.fromarray(image), "jpeg", 3) for image in images]
