@@ -22,7 +22,6 @@ from securecomp.hazmat import aead  # noqa: E402
 from securecomp.hazmat.chaos import ChaosCipher  # noqa: E402
 
 
-
 def measure(size: int, repeat: int) -> dict:
     data, key, nonce = os.urandom(size), os.urandom(32), os.urandom(16)
     chaos, gcm = ChaosCipher(key), AESGCM(key)

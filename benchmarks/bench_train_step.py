@@ -67,8 +67,8 @@ def main() -> None:
         torch.set_num_threads(threads)
         batch, crop = map(int, shape.split("x"))
         s = seconds_per_step(batch, crop, bf16, last, args.steps, compiled, args.model)
-        print(json.dumps({"model": args.model, "threads": threads, "batch": batch, "crop": crop, "bf16": bf16, "channels_last": last,
-                          "compiled": compiled,
+        print(json.dumps({"model": args.model, "threads": threads, "batch": batch, "crop": crop, "bf16": bf16,
+                          "channels_last": last, "compiled": compiled,
                           "s_per_step": round(s, 3), "kpixels_per_s": round(batch * crop * crop / s / 1000)}),
               flush=True)
 

@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from securecomp.analysis import ratedistortion as bench  # noqa: E402
 from securecomp.codec import zoo  # noqa: E402
-from securecomp.codec.learned import DEFAULT_MODEL  # noqa: E402
 from securecomp.codec.catalog import CONTINUOUS_MODEL, model_for  # noqa: E402
+from securecomp.codec.learned import DEFAULT_MODEL  # noqa: E402
 
 DOCS = ROOT / "docs"
 KODAK = ROOT.parent / "shared" / "datasets" / "kodak"
@@ -42,7 +42,8 @@ def training_rows() -> list[str]:
             params = sum(p.numel() for p in model.parameters())
             total_wall = entry.get("total_wall_minutes", entry["wall_minutes"])
             rows.append(f"| {model_id} | {quality} | {entry['lambda']} | {_width(model)} | {params / 1e6:.2f} M "
-                        f"| {entry['steps']} ({entry['total_steps']}) | {_recipe(entry)} | {entry['init']} | {entry['hardware']} "
+                        f"| {entry['steps']} ({entry['total_steps']}) | {_recipe(entry)} | {entry['init']} "
+                        f"| {entry['hardware']} "
                         f"| {entry['wall_minutes']:.0f} min ({total_wall:.0f} min) "
                         f"| {entry['val_psnr']:.2f} dB / {entry['val_bpp']:.3f} |")
     return rows
@@ -53,12 +54,13 @@ def training_log() -> list[str]:
     entry = zoo.manifest().get(CONTINUOUS, {}).get(zoo.ALL_QUALITIES)
     if entry is None:
         return ["(not shipped)"]
-    qualities = sorted({k[4:] for stage in entry["stages"] if stage["val"] for k in stage["val"] if k.startswith("bpp@")},
-                       key=float)
+    qualities = sorted({k[4:] for stage in entry["stages"] if stage["val"]
+                        for k in stage["val"] if k.startswith("bpp@")}, key=float)
     rows = [f"Shipped file: {entry['file']} ({(zoo.WEIGHTS / entry['file']).stat().st_size / 1e6:.1f} MB, fp16), "
             f"{entry['total_steps']:,} steps and {entry['total_wall_minutes'] / 60:.1f} hours in all (hardware of "
             f"the last run: {entry['hardware']}).", "",
-            "| stage (run) | steps | wall time | recipe | " + " | ".join(f"val q{q} bpp / dB" for q in qualities) + " |",
+            "| stage (run) | steps | wall time | recipe | "
+            + " | ".join(f"val q{q} bpp / dB" for q in qualities) + " |",
             "|---|---|---|---|" + "---|" * len(qualities)]
     for stage in entry["stages"]:
         val = stage["val"] or {}
@@ -155,7 +157,8 @@ def checks_section() -> list[str]:
                   f"default: {_percent(effort['bd_rate_max_vs_default'])}.", "",
                   "| effort | quality | bpp | PSNR (dB) | encode s |", "|---|---|---|---|---|"]
         for level, rows in effort["curves"].items():
-            parts += [f"| {level} | {r['quality']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['encode_s']:.1f} |" for r in rows]
+            parts += [f"| {level} | {r['quality']} | {r['bpp']:.4f} | {r['psnr']:.2f} | {r['encode_s']:.1f} |"
+                      for r in rows]
         parts.append("")
     seams = _read_json("codec-seams.json")
     if seams:
@@ -171,10 +174,10 @@ def checks_section() -> list[str]:
         parts += ["## Checkerboard context (benchmarks/codec_checks.py context)", "",
                   f"{context['model']} on {context['images']}, mean per quality, coded with the context and with its "
                   "correction switched off (the same weights coding as a plain mean-scale hyperprior). BD-rate of the "
-                  f"context against none: {_percent(context['bd_rate_context_vs_none'])}. Both variants run the context "
-                  "(switched off, its correction is zero), so their decoding times match. Once h_s has trained beside the "
-                  "context, switching it off measures how much the model relies on it, not what it gains over a "
-                  "mean-scale model trained as long (session 9, 9,000 steps into the context: -1.3 %).", "",
+                  f"context against none: {_percent(context['bd_rate_context_vs_none'])}. Both variants run the "
+                  "context (switched off, its correction is zero), so their decoding times match. Once h_s has trained "
+                  "beside the context, switching it off measures how much the model relies on it, not what it gains "
+                  "over a mean-scale model trained as long (session 9, 9,000 steps into the context: -1.3 %).", "",
                   "| quality | " + " | ".join(f"{v}: bpp / dB / decode s" for v in variants) + " |",
                   "|---|" + "---|" * len(variants)]
         for i, row in enumerate(context["curves"][variants[0]]):

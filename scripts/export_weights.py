@@ -31,11 +31,13 @@ def run_record(weights: Path) -> dict:
     last = lineage[-1]
     return {"lambda": _lambdas(config["quality"]), "steps": last["steps"],
             "total_steps": sum(stage["steps"] for stage in lineage),
-            "init": " → ".join(stage["run"] for stage in lineage[:-1]) or "scratch", "run": run.name, "data": config["data"],
+            "init": " → ".join(stage["run"] for stage in lineage[:-1]) or "scratch", "run": run.name,
+            "data": config["data"],
             "crop": config["crop"], "batch_size": config["batch_size"], "lr": config["lr"],
             "quantization": config.get("quantization", "noise"), "latent_gain": config.get("latent_gain", 1.0),
             "ema": config.get("ema", 0.0),
-            "hardware": f"{_cpu_name()}, {config['threads']} thread{'s' * (config['threads'] > 1)} ({config['device_used']})",
+            "hardware": f"{_cpu_name()}, {config['threads']} thread{'s' * (config['threads'] > 1)} "
+                        f"({config['device_used']})",
             "wall_minutes": last["wall_minutes"], "total_wall_minutes": sum(stage["wall_minutes"] for stage in lineage),
             **_last_validation([last["val"]] if last["val"] else []),
             **({"stages": _stages(lineage)} if config["quality"] is None else {})}
