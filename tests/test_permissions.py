@@ -64,8 +64,8 @@ def test_batch_outputs_and_manifest_are_0600_under_umask_077(tmp_path, umask):
     (tmp_path / "in" / "sub").mkdir(parents=True)
     _image(tmp_path / "in" / "sub" / "a.png")
     umask(0o077)
-    batch.run_batch("encrypt", tmp_path / "in", tmp_path / "out", secret={"key": KEY}, codec="png")
-    batch.run_batch("decrypt", tmp_path / "out", tmp_path / "back", secret={"key": KEY})
+    batch.run_batch("encrypt", tmp_path / "in", tmp_path / "out", key=KEY, codec="png")
+    batch.run_batch("decrypt", tmp_path / "out", tmp_path / "back", key=KEY)
     written = [tmp_path / "out" / "sub" / "a.png.sc", tmp_path / "back" / "sub" / "a.png",
                tmp_path / "out" / batch.MANIFEST_NAME, tmp_path / "back" / batch.MANIFEST_NAME]
     assert [_mode(path) for path in written] == [0o600] * 4
