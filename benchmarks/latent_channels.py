@@ -1,0 +1,99 @@
+"""Which latent channels of the continuous model carry information: per quality, how many channels
+code at least one nonzero symbol, the bits of y in each channel group, and the PSNR lost when a
+group's values are replaced by their means (what the decoder gets from the hyperprior alone).
+
+    python benchmarks/latent_channels.py DATASET [--weights FILE] [--split 160] [--limit 4]
+        [--crop 384] [--qualities 1 4 8]
+
+The groups are channels [0, split) and [split, M). The figures come from the model's own forward
+in evaluation mode (rounded latents, the estimated rate), on centre crops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from securecomp.codec import zoo  # noqa: E402
+from securecomp.codec.catalog import CONTINUOUS_MODEL, model_for  # noqa: E402
+
+
+def load_model(weights: Path | None):
+    """The shipped model, or one from a weights file or a training checkpoint (its moving average)."""
+    if weights is None:
+        return zoo.load(CONTINUOUS_MODEL, 8)
+    model = model_for(CONTINUOUS_MODEL, None)
+    model.load_state_dict({k: v.float() for k, v in zoo.weights_of(torch.load(weights, map_location="cpu")).items()})
+    return model.eval()
+
+
+def crops(dataset: Path, limit: int, size: int) -> list[torch.Tensor]:
+    out = []
+    for path in sorted(dataset.glob("*.png"))[:limit]:
+        with Image.open(path) as im:
+            image = im.convert("RGB")
+        left, top = (max(0, (s - size) // 2) for s in image.size)
+        rgb = np.asarray(image.crop((left, top, left + size, top + size))).copy()
+        out.append(torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div(255))
+    return out
+
+
+@torch.no_grad()
+def channel_use(model, x: torch.Tensor, quality: float, split: int) -> dict:
+    """For one image: nonzero symbols per channel, bits per group, MSE with and without each group."""
+    q = torch.tensor([quality])
+    y = model.g_a(x) * model.gain(q)
+    z_hat, _ = model.entropy_bottleneck(model.h_a(model._hyper_input(y)))
+    y_hat, scales, means = model.rounded(y, z_hat, torch.round)
+    _, likelihoods = model.gaussian_conditional(y, scales, means)
+    bits = -torch.log2(likelihoods)[0].sum(dim=(1, 2))
+    nonzero = ((y_hat - means).round() != 0)[0].sum(dim=(1, 2))
+
+    def mse(values: torch.Tensor) -> float:
+        return float(((model.g_s(values * model.inverse_gain(q)).clamp(0, 1) - x) ** 2).mean())
+
+    groups = (slice(0, split), slice(split, y.shape[1]))
+    without = []
+    for group in groups:
+        cut = y_hat.clone()
+        cut[:, group] = means[:, group]
+        without.append(mse(cut))
+    return {"nonzero": nonzero, "bits": [float(bits[g].sum()) for g in groups], "mse": mse(y_hat),
+            "mse_without": without}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", type=Path)
+    parser.add_argument("--weights", type=Path, help="a weights file or training checkpoint (default: shipped)")
+    parser.add_argument("--split", type=int, default=160)
+    parser.add_argument("--limit", type=int, default=4)
+    parser.add_argument("--crop", type=int, default=384)
+    parser.add_argument("--qualities", type=float, nargs="+", default=[1.0, 4.0, 8.0])
+    args = parser.parse_args()
+    model, images = load_model(args.weights), crops(args.dataset, args.limit, args.crop)
+    pixels = sum(x.shape[2] * x.shape[3] for x in images)
+    low, high = f"< {args.split}", f"≥ {args.split}"
+    print(f"| quality | live channels {low} | live {high} | y bpp {low} | y bpp {high} | PSNR "
+          f"| dB lost without {low} | dB lost without {high} |\n" + "|---" * 8 + "|")
+    for quality in args.qualities:
+        rows = [channel_use(model, x, quality, args.split) for x in images]
+        live = sum(r["nonzero"] for r in rows) > 0
+        bpp = [sum(r["bits"][g] for r in rows) / pixels for g in (0, 1)]
+        psnr = np.mean([-10 * math.log10(r["mse"]) for r in rows])
+        lost = [np.mean([10 * math.log10(r["mse_without"][g] / r["mse"]) for r in rows]) for g in (0, 1)]
+        print(f"| {quality:g} | {int(live[:args.split].sum())} | {int(live[args.split:].sum())} | {bpp[0]:.3f} "
+              f"| {bpp[1]:.3f} | {psnr:.2f} | {lost[0]:.2f} | {lost[1]:.3f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
