@@ -2,7 +2,7 @@
 code at least one nonzero symbol, the bits of y in each channel group, and the PSNR lost when a
 group's values are replaced by their means (what the decoder gets from the hyperprior alone).
 
-    python benchmarks/latent_channels.py DATASET [--weights FILE] [--split 160] [--limit 4]
+    python benchmarks/latent_channels.py DATASET [--weights FILE [--raw]] [--split 160] [--limit 4]
         [--crop 384] [--qualities 1 4 8]
 
 The groups are channels [0, split) and [split, M). The figures come from the model's own forward
@@ -27,12 +27,14 @@ from securecomp.codec import zoo  # noqa: E402
 from securecomp.codec.catalog import CONTINUOUS_MODEL, model_for  # noqa: E402
 
 
-def load_model(weights: Path | None):
-    """The shipped model, or one from a weights file or a training checkpoint (its moving average)."""
+def load_model(weights: Path | None, raw: bool = False):
+    """The shipped model, or one from a weights file or a training checkpoint (its moving average,
+    or with ``raw`` the trained weights themselves)."""
     if weights is None:
         return zoo.load(CONTINUOUS_MODEL, 8)
+    state = torch.load(weights, map_location="cpu")
     model = model_for(CONTINUOUS_MODEL, None)
-    model.load_state_dict({k: v.float() for k, v in zoo.weights_of(torch.load(weights, map_location="cpu")).items()})
+    model.load_state_dict({k: v.float() for k, v in (state["model"] if raw else zoo.weights_of(state)).items()})
     return model.eval()
 
 
@@ -75,12 +77,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", type=Path)
     parser.add_argument("--weights", type=Path, help="a weights file or training checkpoint (default: shipped)")
+    parser.add_argument("--raw", action="store_true", help="a checkpoint's trained weights, not their moving average")
     parser.add_argument("--split", type=int, default=160)
     parser.add_argument("--limit", type=int, default=4)
     parser.add_argument("--crop", type=int, default=384)
     parser.add_argument("--qualities", type=float, nargs="+", default=[1.0, 4.0, 8.0])
     args = parser.parse_args()
-    model, images = load_model(args.weights), crops(args.dataset, args.limit, args.crop)
+    model, images = load_model(args.weights, args.raw), crops(args.dataset, args.limit, args.crop)
     pixels = sum(x.shape[2] * x.shape[3] for x in images)
     low, high = f"< {args.split}", f"≥ {args.split}"
     print(f"| quality | live channels {low} | live {high} | y bpp {low} | y bpp {high} | PSNR "
