@@ -1,6 +1,7 @@
 """Which latent channels of the continuous model carry information: per quality, how many channels
-code at least one nonzero symbol, the bits of y in each channel group, and the PSNR lost when a
-group's values are replaced by their means (what the decoder gets from the hyperprior alone).
+code at least one nonzero symbol, the bits of y in each channel group and those of z, and the PSNR
+lost when a group's values are replaced by their means (what the decoder gets from the hyperprior
+alone). ``--crop 0`` takes whole images.
 
     python benchmarks/latent_channels.py DATASET [--weights FILE [--raw]] [--split 160] [--limit 4]
         [--crop 384] [--qualities 1 4 8]
@@ -43,18 +44,21 @@ def crops(dataset: Path, limit: int, size: int) -> list[torch.Tensor]:
     for path in sorted(dataset.glob("*.png"))[:limit]:
         with Image.open(path) as im:
             image = im.convert("RGB")
-        left, top = (max(0, (s - size) // 2) for s in image.size)
-        rgb = np.asarray(image.crop((left, top, left + size, top + size))).copy()
+        if size:
+            left, top = (max(0, (s - size) // 2) for s in image.size)
+            image = image.crop((left, top, left + size, top + size))
+        width, height = (s // 64 * 64 for s in image.size)      # the model's forward takes multiples of 64
+        rgb = np.asarray(image.crop((0, 0, width, height))).copy()
         out.append(torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div(255))
     return out
 
 
 @torch.no_grad()
 def channel_use(model, x: torch.Tensor, quality: float, split: int) -> dict:
-    """For one image: nonzero symbols per channel, bits per group, MSE with and without each group."""
+    """For one image: nonzero symbols per channel, bits per group and of z, MSE with and without each group."""
     q = torch.tensor([quality])
     y = model.g_a(x) * model.gain(q)
-    z_hat, _ = model.entropy_bottleneck(model.h_a(model._hyper_input(y)))
+    z_hat, z_likelihoods = model.entropy_bottleneck(model.h_a(model._hyper_input(y)))
     y_hat, scales, means = model.rounded(y, z_hat, torch.round)
     _, likelihoods = model.gaussian_conditional(y, scales, means)
     bits = -torch.log2(likelihoods)[0].sum(dim=(1, 2))
@@ -69,7 +73,8 @@ def channel_use(model, x: torch.Tensor, quality: float, split: int) -> dict:
         cut = y_hat.clone()
         cut[:, group] = means[:, group]
         without.append(mse(cut))
-    return {"nonzero": nonzero, "bits": [float(bits[g].sum()) for g in groups], "mse": mse(y_hat),
+    return {"nonzero": nonzero, "bits": [float(bits[g].sum()) for g in groups],
+            "z_bits": float(-torch.log2(z_likelihoods).sum()), "mse": mse(y_hat),
             "mse_without": without}
 
 
@@ -86,16 +91,17 @@ def main() -> None:
     model, images = load_model(args.weights, args.raw), crops(args.dataset, args.limit, args.crop)
     pixels = sum(x.shape[2] * x.shape[3] for x in images)
     low, high = f"< {args.split}", f"≥ {args.split}"
-    print(f"| quality | live channels {low} | live {high} | y bpp {low} | y bpp {high} | PSNR "
-          f"| dB lost without {low} | dB lost without {high} |\n" + "|---" * 8 + "|")
+    print(f"| quality | live channels {low} | live {high} | y bpp {low} | y bpp {high} | z bpp | PSNR "
+          f"| dB lost without {low} | dB lost without {high} |\n" + "|---" * 9 + "|")
     for quality in args.qualities:
         rows = [channel_use(model, x, quality, args.split) for x in images]
         live = sum(r["nonzero"] for r in rows) > 0
         bpp = [sum(r["bits"][g] for r in rows) / pixels for g in (0, 1)]
+        z_bpp = sum(r["z_bits"] for r in rows) / pixels
         psnr = np.mean([-10 * math.log10(r["mse"]) for r in rows])
         lost = [np.mean([10 * math.log10(r["mse_without"][g] / r["mse"]) for r in rows]) for g in (0, 1)]
         print(f"| {quality:g} | {int(live[:args.split].sum())} | {int(live[args.split:].sum())} | {bpp[0]:.3f} "
-              f"| {bpp[1]:.3f} | {psnr:.2f} | {lost[0]:.2f} | {lost[1]:.3f} |", flush=True)
+              f"| {bpp[1]:.3f} | {z_bpp:.4f} | {psnr:.2f} | {lost[0]:.2f} | {lost[1]:.3f} |", flush=True)
 
 
 if __name__ == "__main__":
