@@ -106,7 +106,12 @@ s11() { MODEL=he2021-checkerboard-gain v2 v2-s11 runs/v2-s10b/best.pt --lr 5e-5 
     --steps 100000 --seed 111; }
 # 12. Session 12 and on: from the committed he2021-checkerboard-gain weights file (the last
 #     session's export), a fresh optimizer at 1e-4 ramped over 500 steps (Adam's moments of the
-#     older runs belong to the old clip: do not resume them).
+#     older runs belong to the old clip: do not resume them). Session 12 ran it 33,490 steps (the
+#     first 3,948 on 1 thread, then 2 threads on an idle machine, ~3.7 steps/s), stable (aux 2-8):
+#     gb82 1.0709 at its start, 1.0696 at 3,000, 1.0635 at 7,500, 1.0579 at 12,000, 1.0562 at
+#     13,500, 1.0422 at 31,500, 1.0405 at 33,000 (q1 0.133 bpp / 29.99 dB, q3 0.332 / 33.93, q5
+#     0.562 / 36.53, q8 1.109 / 39.08); its best.pt (step 33,000) shipped. Still improving at 1e-4:
+#     the next session can resume runs/v2-s12 if runs/ survived (the fixed clip makes that safe).
 s12() { MODEL=he2021-checkerboard-gain v2 v2-s12 "$WEIGHTS/he2021-checkerboard-gain.pt" --lr 1e-4 --warmup 500 \
     --steps 100000 --seed 120; }
 
