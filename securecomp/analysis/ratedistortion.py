@@ -5,8 +5,8 @@ bpp comes from the real bytes of :func:`securecomp.compress` (descriptor include
 the 8-bit reconstruction (:func:`securecomp.analysis.metrics.psnr`, the package's one PSNR), both
 averaged over the images per quality. Times are per image in steady state: each codec first codes
 the first image once, untimed (:func:`warm_up`), so that loading its model and the first call's
-setup are not charged to whichever quality runs first. BD-rate is Bjøntegaard's with PCHIP interpolation of
-log-rate over the overlapping PSNR range.
+setup are not charged to whichever quality runs first. BD-rate is Bjøntegaard's with PCHIP
+interpolation of log-rate over the overlapping PSNR range.
 """
 
 from __future__ import annotations
