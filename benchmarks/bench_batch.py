@@ -57,7 +57,7 @@ def make_inputs(folder: Path, copies: int) -> str:
 def measure(name: str, inputs: Path, work: Path, options: dict, **runner) -> dict:
     out = work / f"out-{name}"
     start = time.perf_counter()
-    summary = run_batch("encrypt", inputs, out, secret={"key": KEY}, progress=False, **options, **runner)
+    summary = run_batch("encrypt", inputs, out, key=KEY, progress=False, **options, **runner)
     seconds = time.perf_counter() - start
     shutil.rmtree(out)
     peaks = sorted(kib / 1024 for kib in summary.peak_rss_kib.values())
