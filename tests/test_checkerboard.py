@@ -111,3 +111,53 @@ def test_refinement_and_training_see_the_context():
     out = grown(x, q)
     (-torch.log2(out["likelihoods"]["y"]).sum()).backward()
     assert grown.parameter_net[-1].weight.grad.abs().sum() > 0           # the context learns from the rate
+
+
+def _prune_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "prune_latents.py"
+    spec = importlib.util.spec_from_file_location("prune_latents", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pruning_channels_nothing_reads_leaves_the_kept_channels_and_the_image_unchanged():
+    """scripts/prune_latents.py: when g_s, h_a and the parameter network ignore channels [keep, M),
+    the pruned model (built at its own widths by the catalog) gives the same y, tables and pixels."""
+    from securecomp.codec.catalog import model_for
+
+    torch.manual_seed(5)
+    M, keep = 24, 16
+    model = spread(CheckerboardGainHyperprior(16, M))
+    with torch.no_grad():
+        model.parameter_net[-1].weight.normal_(0, 0.3)
+        model.g_s[0].weight[keep:] = 0
+        model.h_a[0].weight[:, keep:M] = 0
+        model.h_a[0].weight[:, M + keep :] = 0
+        for block in range(3):                      # hyper scales, hyper means, context
+            model.parameter_net[0].weight[:, block * M + keep : (block + 1) * M] = 0
+    pruned_state = _prune_script().pruned(model.state_dict(), keep)
+    small = model_for("he2021-checkerboard-gain", like=pruned_state)
+    assert (small.M, small.parameter_net[2].weight.shape[0]) == (keep, M)   # the context keeps its width
+    small.load_state_dict(pruned_state)
+    model.eval().update_tables()
+    small.eval().update_tables()
+    x, q = torch.rand(1, 3, 128, 128), torch.tensor([5.0])
+    with torch.no_grad():
+        full, cut = model(x, q), small(x, q)
+        assert torch.allclose(cut["x_hat"], full["x_hat"], atol=1e-5)
+        assert torch.allclose(cut["likelihoods"]["y"], full["likelihoods"]["y"][:, :keep], atol=1e-6)
+        coded = small.compress(x, q)
+        assert torch.equal(small.decompress_latents(coded["strings"], coded["shape"]),
+                           small.latents(x, q))
+
+
+def test_pruning_keeps_every_channel_when_asked_to_and_refuses_a_bad_count():
+    state = CheckerboardGainHyperprior(16, 24).state_dict()
+    script = _prune_script()
+    assert all(torch.equal(value, state[name]) for name, value in script.pruned(state, 24).items())
+    with pytest.raises(SystemExit, match="--keep"):
+        script.pruned(state, 25)

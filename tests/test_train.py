@@ -252,3 +252,19 @@ def test_with_ema_the_average_is_validated_saved_resumed_and_exported(images, tm
     resumed = torch.load(run / "checkpoint.pt", weights_only=True)["ema"]
     assert all(torch.equal(resumed[name], value) for name, value in state["ema"].items())
 
+
+
+def test_a_run_takes_the_widths_of_the_weights_it_starts_or_resumes_from(images, tmp_path):
+    """A continuous model pruned (scripts/prune_latents.py) or otherwise narrower than the catalog's
+    trains at its own widths, and so does a run resumed from its checkpoint."""
+    from securecomp.codec.checkerboard import CheckerboardGainHyperprior
+
+    torch.manual_seed(0)
+    start = tmp_path / "narrow.pt"
+    torch.save(CheckerboardGainHyperprior(16, 24, hidden=40).state_dict(), start)
+    model = ("he2021-checkerboard-gain",)
+    run = tmp_path / "run"
+    assert _train(images, run, "--steps", "1", "--init", str(start), model=model) == 0
+    assert _train(images, run, "--steps", "2", "--resume", str(run / "checkpoint.pt"), model=model) == 0
+    weights = torch.load(run / "checkpoint.pt", weights_only=True)["model"]
+    assert weights["g_a.6.weight"].shape[:2] == (24, 16) and weights["parameter_net.2.weight"].shape[0] == 40

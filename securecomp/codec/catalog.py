@@ -33,9 +33,10 @@ def _sae(quality: int) -> BlockAutoencoder:
     return BlockAutoencoder(512, 64)
 
 
-# One model for every quality (continuous rate), class by id: N = 112 as qualities 5-8, M = 320
-# latent channels (160 capped the top qualities: benchmarks/transform_ceiling.py); weights about to
-# be loaded give their own widths (model_for's ``like``).
+# One model for every quality (continuous rate), class by id. A fresh model has N = 112 (as
+# qualities 5-8 had) and M = 320 latent channels; weights about to be loaded give their own widths
+# (model_for's ``like``, the class's ``widths_of``), e.g. a model pruned to the channels that
+# training brought to life (scripts/prune_latents.py).
 CONTINUOUS_MODELS: dict[str, type[MeanScaleGainHyperprior]] = {
     "mbt2018-mean-gain": MeanScaleGainHyperprior,
     "he2021-checkerboard-gain": CheckerboardGainHyperprior,
@@ -60,10 +61,10 @@ def model_for(model_id: str, quality: int | None = None, *, like: dict[str, Tens
     if model_id not in MODELS:
         raise ValueError(f"unknown model {model_id!r}; known models: {', '.join(MODELS)}")
     if model_id in CONTINUOUS_MODELS:
+        kind = CONTINUOUS_MODELS[model_id]
         if like is not None and "g_a.6.weight" in like:
-            M, N = like["g_a.6.weight"].shape[:2]
-            return CONTINUOUS_MODELS[model_id](N, M)
-        return CONTINUOUS_MODELS[model_id](*CONTINUOUS_WIDTH)
+            return kind(**kind.widths_of(like))
+        return kind(*CONTINUOUS_WIDTH)
     if quality is None or quality not in QUALITIES:
         raise ValueError(f"quality {quality} outside 1..8")
     return PER_QUALITY_MODELS[model_id](quality)

@@ -79,17 +79,27 @@ def _straight_through(v: Tensor) -> Tensor:
 class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
     """Mean-scale gain hyperprior plus a two-pass checkerboard context."""
 
-    def __init__(self, N: int = 112, M: int = 320):
+    def __init__(self, N: int = 112, M: int = 320, hidden: int | None = None):
+        """``hidden``: the parameter network's width (default M; a model pruned to fewer latent
+        channels keeps its trained one)."""
         super().__init__(N, M)
+        hidden = hidden or M
         self.context_prediction = nn.Conv2d(M, M, 5, padding=2, groups=M)
-        last = nn.Conv2d(M, 2 * M, 1)
+        last = nn.Conv2d(hidden, 2 * M, 1)
         with torch.no_grad():
             for parameter in last.parameters():
                 parameter.zero_()
-        self.parameter_net = nn.Sequential(nn.Conv2d(3 * M, M, 1), nn.LeakyReLU(0.125), nn.Conv2d(M, M, 1),
-                                           nn.LeakyReLU(0.125), last)
+        self.parameter_net = nn.Sequential(nn.Conv2d(3 * M, hidden, 1), nn.LeakyReLU(0.125),
+                                           nn.Conv2d(hidden, hidden, 1), nn.LeakyReLU(0.125), last)
         self.context_int = IntegerNetwork(nn.Sequential(self.context_prediction))
         self.parameter_int = IntegerNetwork(self.parameter_net)
+
+    @staticmethod
+    def widths_of(state: dict[str, Tensor]) -> dict[str, int]:
+        widths = MeanScaleGainHyperprior.widths_of(state)
+        if "parameter_net.2.weight" in state:
+            widths["hidden"] = state["parameter_net.2.weight"].shape[0]
+        return widths
 
     # -- float path (training, refinement) ----------------------------------------------------------
     def _with_context(self, hyper: Tensor, anchor_hat: Tensor) -> Tensor:

@@ -111,6 +111,12 @@ class MeanScaleGainHyperprior(CompressionModel):
         self.gaussian_conditional = GaussianConditional()
         self.h_s_int = IntegerNetwork(self.h_s)
 
+    @staticmethod
+    def widths_of(state: dict[str, Tensor]) -> dict[str, int]:
+        """The constructor's widths for weights ``state`` of this kind (or of a narrower start)."""
+        M, N = state["g_a.6.weight"].shape[:2]
+        return {"N": N, "M": M}
+
     def _hyper_input(self, y: Tensor) -> Tensor:
         return torch.cat([y, torch.abs(y)], dim=1)
 

@@ -177,6 +177,15 @@ def _read(path: str, device: torch.device) -> dict:
     return state
 
 
+def _widths_from(started: dict | None, resumed: dict | None) -> dict | None:
+    """The weights whose widths the model takes: the resumed run's, or a start of the same kind
+    (a continuous model's, e.g. one pruned by scripts/prune_latents.py); None: the catalog's."""
+    if resumed is not None and isinstance(resumed.get("model"), dict):
+        return resumed["model"]
+    weights = zoo.weights_of(started) if started is not None else None
+    return weights if isinstance(weights, dict) and "gain.log_gain" in weights else None
+
+
 def _start(model, weights: dict, path: str) -> None:
     try:
         model.init_from(weights)
@@ -216,7 +225,10 @@ class Trainer:
         self.config, self.device = config, zoo.pick_device(config.device)
         torch.manual_seed(config.seed)
         self.rng = random.Random(config.seed)
-        self.model = model_for(config.model, config.quality).to(self.device, memory_format=torch.channels_last)
+        started = _read(config.init, self.device) if config.init else None
+        resumed = _read(config.resume, self.device) if config.resume else None
+        self.model = model_for(config.model, config.quality, like=_widths_from(started, resumed))
+        self.model.to(self.device, memory_format=torch.channels_last)
         for module in self.model.modules():
             if hasattr(module, "mixed"):
                 module.mixed = config.quantization == "mixed"
@@ -232,9 +244,8 @@ class Trainer:
             raise ParameterError(f"no training image under {config.data} is at least {config.crop} px on each side",
                                  hint="use a smaller --crop (a multiple of 64) or larger images")
         self.val_images = load_images(image_files(config.val), 64) if config.val else []
-        if config.init:
-            state = _read(config.init, self.device)
-            weights = zoo.weights_of(state)                 # a checkpoint, or shipped weights
+        if started is not None:
+            weights = zoo.weights_of(started)               # a checkpoint, or shipped weights
             if hasattr(self.model, "init_from"):     # a narrower model of its kind, or a scale hyperprior
                 _start(self.model, weights, config.init)
             else:
@@ -245,8 +256,8 @@ class Trainer:
                                          hint="--latent-gain works with bmshj2018-hyperprior")
                 self.model.scale_latents(config.latent_gain)
         self.average = copy.deepcopy(self.model).requires_grad_(False) if config.ema else None
-        if config.resume:
-            self._load(config.resume)
+        if resumed is not None:
+            self._load(resumed, config.resume)
 
     @property
     def _bf16(self) -> bool:
@@ -258,8 +269,7 @@ class Trainer:
         """The weights that are validated and exported: the moving average where there is one."""
         return self.model if self.average is None else self.average
 
-    def _load(self, path: str) -> None:
-        state = _read(path, self.device)
+    def _load(self, state: dict, path: str) -> None:
         if "config" not in state:
             raise ParameterError(f"{path} is not a training checkpoint", hint="--resume takes RUN/checkpoint.pt")
         saved = state["config"]
