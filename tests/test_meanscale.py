@@ -209,7 +209,11 @@ def test_the_next_stage_continues_from_the_shipped_continuous_model(images, tmp_
                      "--model", DEFAULT_MODEL) == 0
     start = _events(tmp_path / "run")[0]
     assert start["init_shipped"]["file"] == shipped.name and start["init_shipped"]["stages"]
-    CheckerboardGainHyperprior(112, 320).load_state_dict(torch.load(shipped, weights_only=True))
+    weights = torch.load(shipped, weights_only=True)
+    model = CheckerboardGainHyperprior(**CheckerboardGainHyperprior.widths_of(weights))
+    model.load_state_dict(weights)
+    run = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["model"]
+    assert all(run[name].shape == value.shape for name, value in model.named_parameters())  # the shipped widths
     validation = [e for e in _events(tmp_path / "run") if e["event"] == "val"][0]
     assert validation["step"] == 0
     assert validation["bpp@1"] < validation["bpp@3"] < validation["bpp@5"] < validation["bpp@8"]
