@@ -1,5 +1,6 @@
-"""Fixtures shared by the command-line tests."""
+"""Fixtures shared by the command-line tests, and a loader for the repository's scripts."""
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,20 @@ from PIL import Image
 
 from securecomp import cli
 from securecomp._sample import landscape
+
+
+@pytest.fixture
+def repo_script():
+    """Load a script of the repository by its path (e.g. "scripts/export_weights.py") as a module."""
+    root = Path(__file__).resolve().parents[1]
+
+    def load(path: str):
+        spec = importlib.util.spec_from_file_location(Path(path).stem, root / path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture

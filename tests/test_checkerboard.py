@@ -113,18 +113,7 @@ def test_refinement_and_training_see_the_context():
     assert grown.parameter_net[-1].weight.grad.abs().sum() > 0           # the context learns from the rate
 
 
-def _prune_script():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "scripts" / "prune_latents.py"
-    spec = importlib.util.spec_from_file_location("prune_latents", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_pruning_channels_nothing_reads_leaves_the_kept_channels_and_the_image_unchanged():
+def test_pruning_channels_nothing_reads_leaves_the_kept_channels_and_the_image_unchanged(repo_script):
     """scripts/prune_latents.py: when g_s, h_a and the parameter network ignore channels [keep, M),
     the pruned model (built at its own widths by the catalog) gives the same y, tables and pixels."""
     from securecomp.codec.catalog import model_for
@@ -139,7 +128,7 @@ def test_pruning_channels_nothing_reads_leaves_the_kept_channels_and_the_image_u
         model.h_a[0].weight[:, M + keep :] = 0
         for block in range(3):                      # hyper scales, hyper means, context
             model.parameter_net[0].weight[:, block * M + keep : (block + 1) * M] = 0
-    pruned_state = _prune_script().pruned(model.state_dict(), keep)
+    pruned_state = repo_script("scripts/prune_latents.py").pruned(model.state_dict(), keep)
     small = model_for("he2021-checkerboard-gain", like=pruned_state)
     assert (small.M, small.parameter_net[2].weight.shape[0]) == (keep, M)   # the context keeps its width
     small.load_state_dict(pruned_state)
@@ -155,9 +144,9 @@ def test_pruning_channels_nothing_reads_leaves_the_kept_channels_and_the_image_u
                            small.latents(x, q))
 
 
-def test_pruning_keeps_every_channel_when_asked_to_and_refuses_a_bad_count():
+def test_pruning_keeps_every_channel_when_asked_to_and_refuses_a_bad_count(repo_script):
     state = CheckerboardGainHyperprior(16, 24).state_dict()
-    script = _prune_script()
+    script = repo_script("scripts/prune_latents.py")
     assert all(torch.equal(value, state[name]) for name, value in script.pruned(state, 24).items())
     with pytest.raises(SystemExit, match="--keep"):
         script.pruned(state, 25)

@@ -1,8 +1,6 @@
 """securecomp train: a tiny run end to end, validation, checkpoints, resume, fine-tune, interrupt, bad input."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +9,6 @@ from PIL import Image
 
 from securecomp.cli import main
 from securecomp.codec import train
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +178,7 @@ def test_cuda_without_a_gpu_is_refused(images, tmp_path, capsys):
     assert code == 2 and "no CUDA device" in capsys.readouterr().err
 
 
-def test_a_run_can_start_from_shipped_weights_and_its_record_keeps_their_lineage(images, tmp_path):
+def test_a_run_can_start_from_shipped_weights_and_its_record_keeps_their_lineage(images, tmp_path, repo_script):
     from securecomp.codec import zoo
 
     shipped = zoo.WEIGHTS / zoo.manifest()["bandara2020-sae"]["2"]["file"]
@@ -194,9 +190,7 @@ def test_a_run_can_start_from_shipped_weights_and_its_record_keeps_their_lineage
     started = torch.load(run / "checkpoint.pt", weights_only=True)["model"]
     assert torch.allclose(started["g_a.1.weight"], weights["g_a.1.weight"].float(), atol=1e-6)
 
-    spec = importlib.util.spec_from_file_location("export_weights", ROOT / "scripts" / "export_weights.py")
-    exporter = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(exporter)
+    exporter = repo_script("scripts/export_weights.py")
     entry = zoo.manifest()["bandara2020-sae"]["2"]
     record = exporter.run_record(run / "checkpoint.pt")
     assert record["init"] == f"{entry['init']} → {entry['run']}" and record["run"] == "more"
@@ -268,3 +262,20 @@ def test_a_run_takes_the_widths_of_the_weights_it_starts_or_resumes_from(images,
     assert _train(images, run, "--steps", "2", "--resume", str(run / "checkpoint.pt"), model=model) == 0
     weights = torch.load(run / "checkpoint.pt", weights_only=True)["model"]
     assert weights["g_a.6.weight"].shape[:2] == (24, 16) and weights["parameter_net.2.weight"].shape[0] == 40
+
+
+def test_a_run_from_a_pruned_start_keeps_the_lineage_of_the_run_it_was_pruned_from(images, tmp_path, repo_script,
+                                                                                     monkeypatch):
+    """scripts/prune_latents.py records its source, so the exported record of a run started from a
+    pruned file chains back through the run that was pruned (and says where the pruning happened)."""
+    model = ("he2021-checkerboard-gain",)
+    wide, narrow, start = tmp_path / "wide", tmp_path / "narrow", tmp_path / "wide-pruned.pt"
+    assert _train(images, wide, "--steps", "2", model=model) == 0
+    monkeypatch.setattr("sys.argv", ["prune_latents.py", str(wide / "checkpoint.pt"), str(start), "--keep", "24"])
+    repo_script("scripts/prune_latents.py").main()
+    assert _train(images, narrow, "--steps", "1", "--init", str(start), model=model) == 0
+    assert torch.load(narrow / "checkpoint.pt", weights_only=True)["model"]["g_a.6.weight"].shape[0] == 24
+
+    record = repo_script("scripts/export_weights.py").run_record(narrow / "checkpoint.pt")
+    assert (record["init"], record["run"], record["steps"], record["total_steps"]) == ("wide", "narrow", 1, 3)
+    assert [(s["run"], s["config"].get("pruned_to")) for s in record["stages"]] == [("wide", None), ("narrow", 24)]
