@@ -33,7 +33,6 @@ import json
 import os
 import resource
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -81,8 +80,6 @@ class Settings:
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
             raise ParameterError(f"batch direction must be encrypt or decrypt, not {self.direction!r}")
-        if isinstance(self.secret, dict):
-            object.__setattr__(self, "secret", _from_dict(self.direction, self.secret, stacklevel=4))
         allowed = _SECRET_TYPES[self.direction]
         if not isinstance(self.secret, allowed):
             raise ParameterError(f"batch {self.direction} takes a secret of type "
@@ -126,15 +123,6 @@ def _settings(values: dict[str, Any]) -> Settings:
     if isinstance(secret, _IdentityLine):
         values = dict(values, secret=parse_identity(secret.line))
     return Settings(**values)
-
-
-def _from_dict(direction: str, secret: dict[str, Any], *, stacklevel: int) -> Secret:
-    """The ``{kind: value}`` form of securecomp 0.2's first batch API, still read (with a
-    DeprecationWarning) until its last callers move to a typed secret."""
-    warnings.warn("batch secret={kind: value} is deprecated: pass key=, password=, recipients= or identity=, "
-                  "or secret=Key(...) / Password(...) / Recipients.of(...) / an Identity", DeprecationWarning,
-                  stacklevel=stacklevel)
-    return _secret(direction, None, secret)
 
 
 def _secret(direction: str, secret: Secret | None, given: dict[str, Any]) -> Secret:
@@ -509,11 +497,8 @@ def run_batch(direction: str, in_dir: str | os.PathLike[str], out_dir: str | os.
     container (not key-committing) fails the same way unless ``allow_legacy``."""
     if direction not in DIRECTIONS:
         raise ParameterError(f"batch direction must be encrypt or decrypt, not {direction!r}")
-    if isinstance(secret, dict):
-        chosen = _from_dict(direction, secret, stacklevel=3)
-    else:
-        chosen = _secret(direction, secret, {"key": key, "password": password, "recipients": recipients,
-                                             "identity": identity})
+    chosen = _secret(direction, secret, {"key": key, "password": password, "recipients": recipients,
+                                         "identity": identity})
     settings = Settings(direction, chosen, codec, quality, cipher, max_kdf, allow_weak_kdf, max_pixels, allow_legacy)
     check_runner(workers, dask)                 # a missing extra fails before anything is created
     source, target = _check_folders(Path(in_dir), Path(out_dir))

@@ -407,13 +407,12 @@ def test_settings_show_no_secret_and_pickle_for_workers_with_an_identity_as_its_
         assert pickle.loads(pickle.dumps(batch.Settings("encrypt", secret))) == batch.Settings("encrypt", secret)
 
 
-def test_the_old_kind_value_dict_is_still_read_with_a_deprecation_warning(tree, tmp_path):
-    with pytest.warns(DeprecationWarning, match="secret=Key"):
-        assert batch.run_batch("encrypt", tree, tmp_path / "out", secret={"key": KEY}, codec="png").done == len(NAMES)
-    with pytest.warns(DeprecationWarning):
-        assert batch.Settings("encrypt", {"password": "pw"}).secret == Password("pw")
-    with pytest.raises(ParameterError), pytest.warns(DeprecationWarning):
-        batch.Settings("decrypt", {"recipients": ["x"]})
+def test_the_old_kind_value_dict_is_refused_before_anything_is_written(tree, tmp_path):
+    with pytest.raises(ParameterError, match="not dict"):
+        batch.run_batch("encrypt", tree, tmp_path / "out", secret={"key": KEY}, codec="png")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ParameterError, match="not dict"):
+        batch.Settings("encrypt", {"password": "pw"})
 
 
 # --- receiver-side caps (issue 17): max_kdf, allow_weak_kdf, max_pixels --------------------------
