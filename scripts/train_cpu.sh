@@ -120,13 +120,17 @@ s12() { MODEL=he2021-checkerboard-gain v2 v2-s12 "$WEIGHTS/he2021-checkerboard-g
 #     11-16 % faster), which cost 0.2 % of validation loss before any fine-tune (1.0419 against 1.0396; q8 39.04 dB against
 #     39.10). From there, the pruned model (112/160, the parameter network keeps its 320 hidden
 #     units) at 1e-4, a fresh optimizer ramped over 500 steps: gb82 1.0382 at 1,500, 1.0252 at
-#     22,500 (q8 1.102 bpp / 39.17 dB). Not shipped yet (export_weights.py wants the start in the
-#     manifest): the next session resumes runs/v2-s13 and ships its best.pt.
+#     22,500 (q8 1.102 bpp / 39.17 dB). Session 14 resumed it (2 threads, idle) to step 25,644:
+#     1.0254 at 24,000, 1.0250 at 25,500, flat at 1e-4.
 s13() {
     [[ -f runs/v2-s13-start.pt ]] || .venv/bin/python scripts/prune_latents.py runs/v2-s12/checkpoint.pt \
         runs/v2-s13-start.pt --keep 160
     MODEL=he2021-checkerboard-gain v2 v2-s13 runs/v2-s13-start.pt --lr 1e-4 --warmup 500 --steps 200000 --seed 130
 }
+
+# 14. Session 14: the learning rate decayed, as the plateau at 1e-4 asked: a new run from s13's
+#     checkpoint (step 25,644; its moving average) at 3e-5, a fresh optimizer ramped over 300 steps.
+s14() { MODEL=he2021-checkerboard-gain v2 v2-s14 runs/v2-s13/checkpoint.pt --lr 3e-5 --warmup 300 --steps 200000 --seed 140; }
 
 for stage in "$@"; do
     "$stage"
