@@ -35,8 +35,9 @@ def _sae(quality: int) -> BlockAutoencoder:
 
 # One model for every quality (continuous rate), class by id. A fresh model has N = 112 (as
 # qualities 5-8 had) and M = 320 latent channels; weights about to be loaded give their own widths
-# (model_for's ``like``, the class's ``widths_of``), e.g. a model pruned to the channels that
-# training brought to life (scripts/prune_latents.py).
+# (model_for's ``like``, the class's ``widths_of``): the shipped he2021-checkerboard-gain is
+# 112/160 since session 14, pruned to the channels that training brought to life
+# (scripts/prune_latents.py).
 CONTINUOUS_MODELS: dict[str, type[MeanScaleGainHyperprior]] = {
     "mbt2018-mean-gain": MeanScaleGainHyperprior,
     "he2021-checkerboard-gain": CheckerboardGainHyperprior,
