@@ -31,7 +31,7 @@ MODEL = CONTINUOUS_MODEL
 
 def ceiling(model, rgb: np.ndarray, quality: float) -> float:
     """PSNR of the transforms alone: g_a, the gains, no rounding, g_s (pixels rounded to 8 bits)."""
-    x = torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div(255)
+    x = torch.from_numpy(np.array(rgb)).permute(2, 0, 1)[None].float().div(255)
     h, w = x.shape[2:]
     x = torch.nn.functional.pad(x, (0, -w % 64, 0, -h % 64), mode="replicate")
     q = torch.tensor([quality])
