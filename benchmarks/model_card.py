@@ -73,7 +73,7 @@ def training_log() -> list[str]:
 
 def _recipe(entry: dict) -> str:
     """lr, crops per batch, and the training proxy where it is not plain noise (e.g. 3e-05, 2×256², mixed)."""
-    parts = [f"pruned to M = {entry['pruned_to']}"] if entry.get("pruned_to") else []
+    parts = [entry["change"]] if entry.get("change") else []
     parts += [f"{entry['lr']:g}", f"{entry['batch_size']}×{entry['crop']}²"]
     if entry.get("quantization", "noise") != "noise":
         parts.append(entry["quantization"])

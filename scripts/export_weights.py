@@ -85,7 +85,8 @@ def _lineage(weights: Path) -> list[dict]:
     """{run, steps (up to ``weights``), wall_minutes, val (the last validation up to there),
     config} per run, from the run trained from scratch down to the one that saved ``weights``; a
     run started from shipped weights takes that file's manifest record as the start of its chain,
-    and one started from a pruned file (scripts/prune_latents.py) continues with the pruned run."""
+    and one started from weights derived from a run (zoo.save_start: pruned, widened) continues
+    with that run, its stage noting the change."""
     chain = []
     while True:
         step = torch.load(weights, weights_only=True)["step"]
@@ -95,21 +96,21 @@ def _lineage(weights: Path) -> list[dict]:
         chain.append({"run": weights.parent.name, "steps": step, "wall_minutes": wall / 60,
                       "val": val[-1] if val else None, "config": recipe})
         init = Path(config["init"]) if config.get("init") else None
-        pruned = _pruned_start(init)
-        if pruned:
-            chain[-1]["config"]["pruned_to"] = pruned["keep"]
-            init = Path(pruned["pruned_from"])
+        derived = _derived_start(init)
+        if derived:
+            chain[-1]["config"]["change"] = derived["change"]
+            init = Path(derived["derived_from"])
         if init is None or not (init.parent / "log.jsonl").exists():
             return ([_shipped_lineage(init, config["init_shipped"])] if init else []) + chain[::-1]
         weights = init
 
 
-def _pruned_start(init: Path | None) -> dict | None:
-    """What scripts/prune_latents.py recorded in a start it wrote (source, keep), else None."""
+def _derived_start(init: Path | None) -> dict | None:
+    """What zoo.save_start recorded in a start it wrote (derived_from, change), else None."""
     if init is None or not init.exists() or init.suffix != ".pt":
         return None
     saved = torch.load(init, map_location="cpu", weights_only=True)
-    return saved if "pruned_from" in saved else None
+    return saved if "derived_from" in saved else None
 
 
 def _shipped_lineage(weights: Path, entry: dict | None) -> dict:

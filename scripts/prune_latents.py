@@ -4,8 +4,8 @@
 
 WEIGHTS is a training checkpoint (its moving average), a best.pt or a shipped weights file of
 he2021-checkerboard-gain (or mbt2018-mean-gain); OUT gets the pruned weights, which `securecomp
-train --init OUT` starts from at their own width. OUT also names its source and that source's
-step, so that scripts/export_weights.py follows a pruned start back to the run it came from.
+train --init OUT` starts from at their own width. OUT also names its source (zoo.save_start), so
+that scripts/export_weights.py follows a pruned start back to the run it came from.
 
 What reads or writes y loses the rows of the dropped channels: g_a's last and g_s's first layer,
 the y and |y| halves of h_a's input, the scale and mean halves of h_s's output and of the
@@ -67,10 +67,8 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--keep", type=int, default=160)
     args = parser.parse_args()
-    saved = torch.load(args.weights, map_location="cpu", weights_only=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"model": pruned(zoo.weights_of(saved), args.keep), "pruned_from": str(args.weights),
-                "keep": args.keep, "step": saved.get("step", 0)}, args.out)
+    state = zoo.weights_of(torch.load(args.weights, map_location="cpu", weights_only=True))
+    zoo.save_start(pruned(state, args.keep), args.weights, f"pruned to M = {args.keep}", args.out)
     print(f"wrote {args.out}")
 
 

@@ -150,3 +150,32 @@ def test_pruning_keeps_every_channel_when_asked_to_and_refuses_a_bad_count(repo_
     assert all(torch.equal(value, state[name]) for name, value in script.pruned(state, 24).items())
     with pytest.raises(SystemExit, match="--keep"):
         script.pruned(state, 25)
+
+
+def test_widening_the_encoder_keeps_its_latents_and_lets_the_new_channels_learn(repo_script):
+    """scripts/widen_analysis.py: g_a widened to more hidden channels gives the same y (so the
+    same bitstream), the catalog builds the model at those widths, and the new channels' readout
+    weights, zero at the start, get a gradient."""
+    from securecomp.codec.catalog import model_for
+
+    torch.manual_seed(6)
+    model = spread(CheckerboardGainHyperprior(16, 24))
+    wide_state = repo_script("scripts/widen_analysis.py").widened(model.state_dict(), 24)
+    wide = model_for("he2021-checkerboard-gain", like=wide_state)
+    assert (wide.analysis, wide.N, wide.M) == (24, 16, 24)
+    wide.load_state_dict(wide_state)
+    x, q = torch.rand(1, 3, 128, 128), torch.tensor([6.0])
+    with torch.no_grad():
+        assert torch.allclose(wide.g_a(x), model.g_a(x), atol=1e-5)
+    assert torch.equal(wide.latents(x, q), model.latents(x, q))
+    assert not wide.g_a[6].weight[:, 16:].any()
+
+    wide.train()
+    (wide(x, q)["x_hat"] - x).square().mean().backward()
+    assert wide.g_a[6].weight.grad[:, 16:].abs().sum() > 0
+    assert wide.g_a[2].weight.grad[:16, 16:].abs().sum() > 0
+
+
+def test_widening_refuses_a_narrower_encoder(repo_script):
+    with pytest.raises(SystemExit, match="--width"):
+        repo_script("scripts/widen_analysis.py").widened(CheckerboardGainHyperprior(16, 24).state_dict(), 8)

@@ -278,4 +278,5 @@ def test_a_run_from_a_pruned_start_keeps_the_lineage_of_the_run_it_was_pruned_fr
 
     record = repo_script("scripts/export_weights.py").run_record(narrow / "checkpoint.pt")
     assert (record["init"], record["run"], record["steps"], record["total_steps"]) == ("wide", "narrow", 1, 3)
-    assert [(s["run"], s["config"].get("pruned_to")) for s in record["stages"]] == [("wide", None), ("narrow", 24)]
+    changes = [(s["run"], s["config"].get("change")) for s in record["stages"]]
+    assert changes == [("wide", None), ("narrow", "pruned to M = 24")]

@@ -79,10 +79,10 @@ def _straight_through(v: Tensor) -> Tensor:
 class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
     """Mean-scale gain hyperprior plus a two-pass checkerboard context."""
 
-    def __init__(self, N: int = 112, M: int = 320, hidden: int | None = None):
+    def __init__(self, N: int = 112, M: int = 320, hidden: int | None = None, analysis: int | None = None):
         """``hidden``: the parameter network's width (default M; a model pruned to fewer latent
-        channels keeps its trained one)."""
-        super().__init__(N, M)
+        channels keeps its trained one); ``analysis``: g_a's (default N)."""
+        super().__init__(N, M, analysis)
         hidden = hidden or M
         self.context_prediction = nn.Conv2d(M, M, 5, padding=2, groups=M)
         last = nn.Conv2d(hidden, 2 * M, 1)

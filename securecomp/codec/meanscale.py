@@ -97,10 +97,12 @@ class MeanScaleGainHyperprior(CompressionModel):
     downsampling = 64
     continuous = True
 
-    def __init__(self, N: int = 112, M: int = 160):
+    def __init__(self, N: int = 112, M: int = 160, analysis: int | None = None):
+        """``analysis``: g_a's width (default N): the encoder can be wider than the decoder, at a
+        cost in encoding time only (scripts/widen_analysis.py)."""
         super().__init__()
-        self.N, self.M = N, M
-        self.g_a, self.g_s = analysis_transform(N, M), synthesis_transform(N, M)
+        self.N, self.M, self.analysis = N, M, analysis or N
+        self.g_a, self.g_s = analysis_transform(self.analysis, M), synthesis_transform(N, M)
         self.h_a = nn.Sequential(conv(2 * M, N, 3, 1), nn.ReLU(inplace=True), conv(N, N), nn.ReLU(inplace=True),
                                  conv(N, N))
         self.h_s = nn.Sequential(deconv(N, N), nn.ReLU(inplace=True), deconv(N, N), nn.ReLU(inplace=True),
@@ -114,8 +116,9 @@ class MeanScaleGainHyperprior(CompressionModel):
     @staticmethod
     def widths_of(state: dict[str, Tensor]) -> dict[str, int]:
         """The constructor's widths for weights ``state`` of this kind (or of a narrower start)."""
-        M, N = state["g_a.6.weight"].shape[:2]
-        return {"N": N, "M": M}
+        M, N = state["g_s.0.weight"].shape[:2]
+        analysis = state["g_a.0.weight"].shape[0]
+        return {"N": N, "M": M} | ({"analysis": analysis} if analysis != N else {})
 
     def _hyper_input(self, y: Tensor) -> Tensor:
         return torch.cat([y, torch.abs(y)], dim=1)
@@ -204,8 +207,8 @@ class MeanScaleGainHyperprior(CompressionModel):
         reads them with zero weights, h_a ignores them and h_s gives them the smallest scale and
         mean 0; g_a gives them small random outputs, so that training can grow them."""
         old_m, n = state["g_a.6.weight"].shape[:2]
-        if n != self.N or old_m > self.M:
-            raise ValueError(f"weights of width {n}/{old_m} cannot start a {self.N}/{self.M} model")
+        if n != self.analysis or old_m > self.M:
+            raise ValueError(f"weights of width {n}/{old_m} cannot start a {self.analysis}/{self.M} model")
         own = self.state_dict()
         for name, value in state.items():
             if name in own and own[name].shape == value.shape:

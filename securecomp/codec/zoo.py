@@ -139,6 +139,17 @@ def _shipping_state(model: CompressionModel) -> dict[str, torch.Tensor]:
             for name, value in model.state_dict().items()}
 
 
+def save_start(state: dict, source: Path, change: str, out: Path) -> None:
+    """Save weights made from ``source`` (a checkpoint or weights file) by ``change`` (e.g. "pruned
+    to M = 160") as a training start (``securecomp train --init``) that names both and the step
+    ``source`` was saved at, so that scripts/export_weights.py follows it back to its run."""
+    import torch
+
+    saved = torch.load(source, map_location="cpu", weights_only=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"model": state, "derived_from": str(source), "change": change, "step": saved.get("step", 0)}, out)
+
+
 def weights_of(state: dict) -> dict:
     """The weights a training checkpoint stands for (its moving average where it has one), or a
     weights file's own."""
