@@ -136,8 +136,9 @@ s14() { MODEL=he2021-checkerboard-gain v2 v2-s14 runs/v2-s13/checkpoint.pt --lr 
 # 15. Session 14: the encoder widened (scripts/widen_analysis.py, g_a 112 -> 144 hidden channels,
 #     the decoder unchanged) from s14's checkpoint, because at quality 8 g_s draws 1.4-2.4 dB more
 #     from latents fitted to the image than from g_a's (transform_ceiling.py --decoder-steps). Same
-#     rate as s14 (3e-5), so that its validation curve compares with s14's. g_a 144 takes 0.135 s
-#     on a 768x512 image against 0.087 s (2 idle threads): about 5.4x JPEG 2000's time in all.
+#     rate as s14 (3e-5), so that its validation curve compares with s14's. g_a 144 takes 0.136 s
+#     on a 768x512 image against 0.091 s (benchmarks/bench_encoder_width.py, 2 idle threads): with
+#     session 14's Kodak speed run (0.34 s per image, JPEG 2000 0.072 s) about 5.4x in all.
 s15() {
     [[ -f runs/v2-s15-start.pt ]] || .venv/bin/python scripts/widen_analysis.py runs/v2-s14/checkpoint.pt \
         runs/v2-s15-start.pt --width 144
