@@ -3,6 +3,7 @@ g_s(g_a(x)) with no quantization at all (the ceiling no rate can pass) beside th
 reaches when it codes the image, at a few qualities.
 
     python benchmarks/transform_ceiling.py DATASET [--limit N] [--qualities 1 4 8] [--crop 512]
+        [--decoder-steps S] [--weights PATH]
 
 A coded PSNR close to its ceiling means more bits cannot help there: the transforms must get
 better (training), not the entropy model. With --decoder-steps S it also gives g_s's own ceiling:
@@ -70,11 +71,13 @@ def main() -> None:
     parser.add_argument("--qualities", type=float, nargs="+", default=[1.0, 4.0, 8.0])
     parser.add_argument("--crop", type=int, default=512, help="centre crop (0: whole image)")
     parser.add_argument("--decoder-steps", type=int, default=0, help="also g_s's own ceiling, after S steps")
+    parser.add_argument("--weights", type=Path, help="the ceilings of these weights (a checkpoint, best.pt or "
+                                                       "weights file), not the shipped model's; no coded PSNR")
     args = parser.parse_args()
-    model = zoo.load(MODEL, 8)
-    decoder = " decoder ceiling |" if args.decoder_steps else ""
-    print(f"| image | quality | bpp | coded PSNR | ceiling PSNR | gap dB |{decoder}\n|---|---|---|---|---|---|"
-          + "---|" * bool(decoder))
+    model = _model(args.weights)
+    columns = ["image", "quality"] + ["bpp", "coded PSNR"] * (args.weights is None) + ["ceiling PSNR"]
+    columns += ["gap dB"] * (args.weights is None) + ["decoder ceiling"] * bool(args.decoder_steps)
+    print("| " + " | ".join(columns) + " |\n" + "|---" * len(columns) + "|")
     for path in sorted(args.dataset.glob("*.png"))[: args.limit]:
         with Image.open(path) as im:
             image = im.convert("RGB")
@@ -83,13 +86,30 @@ def main() -> None:
             image = image.crop((left, top, left + args.crop, top + args.crop))
         rgb = np.asarray(image)
         for quality in args.qualities:
-            bits = compress(image, codec=MODEL, quality=quality)
-            coded = psnr(rgb, np.asarray(decompress(bits).convert("RGB")), data_range=255)
             top = ceiling(model, rgb, quality)
-            bpp = 8 * len(bits) / (rgb.shape[0] * rgb.shape[1])
-            fitted = f" {ceiling(model, rgb, quality, args.decoder_steps):.2f} |" if args.decoder_steps else ""
-            row = f"| {path.stem[:12]} | {quality:g} | {bpp:.3f} | {coded:.2f} | {top:.2f} | {top - coded:.2f} |"
-            print(row + fitted, flush=True)
+            row = [path.stem[:12], f"{quality:g}"]
+            if args.weights is None:
+                bits = compress(image, codec=MODEL, quality=quality)
+                coded = psnr(rgb, np.asarray(decompress(bits).convert("RGB")), data_range=255)
+                row += [f"{8 * len(bits) / (rgb.shape[0] * rgb.shape[1]):.3f}", f"{coded:.2f}", f"{top:.2f}",
+                        f"{top - coded:.2f}"]
+            else:
+                row.append(f"{top:.2f}")
+            if args.decoder_steps:
+                row.append(f"{ceiling(model, rgb, quality, args.decoder_steps):.2f}")
+            print("| " + " | ".join(row) + " |", flush=True)
+
+
+def _model(weights: Path | None):
+    """The shipped model, or one built at the widths of ``weights`` and loaded with them."""
+    if weights is None:
+        return zoo.load(MODEL, 8)
+    from securecomp.codec.catalog import model_for
+
+    state = zoo.weights_of(torch.load(weights, map_location="cpu", weights_only=True))
+    model = model_for(MODEL, like=state)
+    model.load_state_dict(state)
+    return model.eval()
 
 
 if __name__ == "__main__":
