@@ -41,9 +41,14 @@ def test_the_chaos_suite_decrypts_the_bytes_it_authenticated(monkeypatch):
 
 def test_batch_settings_never_show_the_secret():
     from securecomp.batch import Settings
+    from securecomp.errors import ParameterError
+    from securecomp.secret import Password
 
-    settings = Settings("encrypt", {"password": "hunter2-very-secret"})
+    settings = Settings("encrypt", Password("hunter2-very-secret"))
     assert "hunter2" not in repr(settings)
+    with pytest.raises(ParameterError) as refused:          # the old {kind: value} form
+        Settings("encrypt", {"password": "hunter2-very-secret"})
+    assert "hunter2" not in str(refused.value)
 
 
 def test_a_password_file_is_read_only_as_far_as_its_limit(tmp_path):
