@@ -1,4 +1,4 @@
-"""What a wider encoder costs: g_a's time on one image at a few widths (scripts/widen_analysis.py).
+"""What a wider encoder costs: g_a's time on one image at a few widths (scripts/derive_start.py --encoder-width).
 
     python benchmarks/bench_encoder_width.py [--widths 112 128 144 160] [--size 768x512] [--threads 2]
 

@@ -27,7 +27,7 @@ Then ``python benchmarks/latent_channels.py ../shared/datasets/val/gb82 --weight
 (``--boost 10 --hold 1500 --floor 0.02 --ramp 3000`` from runs/v2-s12's checkpoint near step
 34,000: at step 1,500 quality 8 spent 1.958 bpp on val/gb82 for 39.11 dB, against 1.112 bpp for
 39.10 dB at s12's step 34,500 without them): docs/codec.md, "Width". Session 13 pruned them
-instead (scripts/prune_latents.py).
+instead (scripts/derive_start.py --keep).
 """
 
 from __future__ import annotations

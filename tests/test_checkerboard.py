@@ -114,7 +114,7 @@ def test_refinement_and_training_see_the_context():
 
 
 def test_pruning_channels_nothing_reads_leaves_the_kept_channels_and_the_image_unchanged(repo_script):
-    """scripts/prune_latents.py: when g_s, h_a and the parameter network ignore channels [keep, M),
+    """scripts/derive_start.py --keep: when g_s, h_a and the parameter network ignore channels [keep, M),
     the pruned model (built at its own widths by the catalog) gives the same y, tables and pixels."""
     from securecomp.codec.catalog import model_for
 
@@ -128,7 +128,7 @@ def test_pruning_channels_nothing_reads_leaves_the_kept_channels_and_the_image_u
         model.h_a[0].weight[:, M + keep :] = 0
         for block in range(3):                      # hyper scales, hyper means, context
             model.parameter_net[0].weight[:, block * M + keep : (block + 1) * M] = 0
-    pruned_state = repo_script("scripts/prune_latents.py").pruned(model.state_dict(), keep)
+    pruned_state = repo_script("scripts/derive_start.py").pruned(model.state_dict(), keep)
     small = model_for("he2021-checkerboard-gain", like=pruned_state)
     assert (small.M, small.parameter_net[2].weight.shape[0]) == (keep, M)   # the context keeps its width
     small.load_state_dict(pruned_state)
@@ -146,21 +146,21 @@ def test_pruning_channels_nothing_reads_leaves_the_kept_channels_and_the_image_u
 
 def test_pruning_keeps_every_channel_when_asked_to_and_refuses_a_bad_count(repo_script):
     state = CheckerboardGainHyperprior(16, 24).state_dict()
-    script = repo_script("scripts/prune_latents.py")
+    script = repo_script("scripts/derive_start.py")
     assert all(torch.equal(value, state[name]) for name, value in script.pruned(state, 24).items())
     with pytest.raises(SystemExit, match="--keep"):
         script.pruned(state, 25)
 
 
 def test_widening_the_encoder_keeps_its_latents_and_lets_the_new_channels_learn(repo_script):
-    """scripts/widen_analysis.py: g_a widened to more hidden channels gives the same y (so the
+    """scripts/derive_start.py --encoder-width: g_a widened to more hidden channels gives the same y (so the
     same bitstream), the catalog builds the model at those widths, and the new channels' readout
     weights, zero at the start, get a gradient."""
     from securecomp.codec.catalog import model_for
 
     torch.manual_seed(6)
     model = spread(CheckerboardGainHyperprior(16, 24))
-    wide_state = repo_script("scripts/widen_analysis.py").widened(model.state_dict(), 24)
+    wide_state = repo_script("scripts/derive_start.py").widened(model.state_dict(), 24)
     wide = model_for("he2021-checkerboard-gain", like=wide_state)
     assert (wide.analysis, wide.N, wide.M) == (24, 16, 24)
     wide.load_state_dict(wide_state)
@@ -177,5 +177,5 @@ def test_widening_the_encoder_keeps_its_latents_and_lets_the_new_channels_learn(
 
 
 def test_widening_refuses_a_narrower_encoder(repo_script):
-    with pytest.raises(SystemExit, match="--width"):
-        repo_script("scripts/widen_analysis.py").widened(CheckerboardGainHyperprior(16, 24).state_dict(), 8)
+    with pytest.raises(SystemExit, match="--encoder-width"):
+        repo_script("scripts/derive_start.py").widened(CheckerboardGainHyperprior(16, 24).state_dict(), 8)

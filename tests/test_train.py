@@ -249,7 +249,7 @@ def test_with_ema_the_average_is_validated_saved_resumed_and_exported(images, tm
 
 
 def test_a_run_takes_the_widths_of_the_weights_it_starts_or_resumes_from(images, tmp_path):
-    """A continuous model pruned (scripts/prune_latents.py) or otherwise narrower than the catalog's
+    """A continuous model pruned (scripts/derive_start.py --keep) or otherwise narrower than the catalog's
     trains at its own widths, and so does a run resumed from its checkpoint."""
     from securecomp.codec.checkerboard import CheckerboardGainHyperprior
 
@@ -266,13 +266,13 @@ def test_a_run_takes_the_widths_of_the_weights_it_starts_or_resumes_from(images,
 
 def test_a_run_from_a_pruned_start_keeps_the_lineage_of_the_run_it_was_pruned_from(images, tmp_path, repo_script,
                                                                                      monkeypatch):
-    """scripts/prune_latents.py records its source, so the exported record of a run started from a
+    """scripts/derive_start.py --keep records its source, so the exported record of a run started from a
     pruned file chains back through the run that was pruned (and says where the pruning happened)."""
     model = ("he2021-checkerboard-gain",)
     wide, narrow, start = tmp_path / "wide", tmp_path / "narrow", tmp_path / "wide-pruned.pt"
     assert _train(images, wide, "--steps", "2", model=model) == 0
-    monkeypatch.setattr("sys.argv", ["prune_latents.py", str(wide / "checkpoint.pt"), str(start), "--keep", "24"])
-    repo_script("scripts/prune_latents.py").main()
+    monkeypatch.setattr("sys.argv", ["derive_start.py", str(wide / "checkpoint.pt"), str(start), "--keep", "24"])
+    repo_script("scripts/derive_start.py").main()
     assert _train(images, narrow, "--steps", "1", "--init", str(start), model=model) == 0
     assert torch.load(narrow / "checkpoint.pt", weights_only=True)["model"]["g_a.6.weight"].shape[0] == 24
 

@@ -37,7 +37,7 @@ def _sae(quality: int) -> BlockAutoencoder:
 # qualities 5-8 had) and M = 320 latent channels; weights about to be loaded give their own widths
 # (model_for's ``like``, the class's ``widths_of``): the shipped he2021-checkerboard-gain is
 # 112/160 since session 14, pruned to the channels that training brought to life
-# (scripts/prune_latents.py).
+# (scripts/derive_start.py --keep).
 CONTINUOUS_MODELS: dict[str, type[MeanScaleGainHyperprior]] = {
     "mbt2018-mean-gain": MeanScaleGainHyperprior,
     "he2021-checkerboard-gain": CheckerboardGainHyperprior,

@@ -99,7 +99,7 @@ class MeanScaleGainHyperprior(CompressionModel):
 
     def __init__(self, N: int = 112, M: int = 160, analysis: int | None = None):
         """``analysis``: g_a's width (default N): the encoder can be wider than the decoder, at a
-        cost in encoding time only (scripts/widen_analysis.py)."""
+        cost in encoding time only (scripts/derive_start.py --encoder-width)."""
         super().__init__()
         self.N, self.M, self.analysis = N, M, analysis or N
         self.g_a, self.g_s = analysis_transform(self.analysis, M), synthesis_transform(N, M)

@@ -179,7 +179,7 @@ def _read(path: str, device: torch.device) -> dict:
 
 def _widths_from(started: dict | None, resumed: dict | None) -> dict | None:
     """The weights whose widths the model takes: the resumed run's, or a start of the same kind
-    (a continuous model's, e.g. one pruned by scripts/prune_latents.py); None: the catalog's."""
+    (a continuous model's, e.g. one pruned by scripts/derive_start.py --keep); None: the catalog's."""
     if resumed is not None and isinstance(resumed.get("model"), dict):
         return resumed["model"]
     weights = zoo.weights_of(started) if started is not None else None

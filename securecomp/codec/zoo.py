@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -139,15 +140,18 @@ def _shipping_state(model: CompressionModel) -> dict[str, torch.Tensor]:
             for name, value in model.state_dict().items()}
 
 
-def save_start(state: dict, source: Path, change: str, out: Path) -> None:
-    """Save weights made from ``source`` (a checkpoint or weights file) by ``change`` (e.g. "pruned
-    to M = 160") as a training start (``securecomp train --init``) that names both and the step
-    ``source`` was saved at, so that scripts/export_weights.py follows it back to its run."""
+def save_start(source: Path, out: Path, change: str, derive: Callable[[dict], dict]) -> None:
+    """Save ``derive`` of the weights of ``source`` (a checkpoint: its moving average, or a weights
+    file) as a training start (``securecomp train --init``) that records ``change`` (e.g. "pruned
+    to M = 160"), ``source`` and the step it was saved at, so that scripts/export_weights.py
+    follows it back to its run."""
     import torch
 
     saved = torch.load(source, map_location="cpu", weights_only=True)
     out.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"model": state, "derived_from": str(source), "change": change, "step": saved.get("step", 0)}, out)
+    torch.save({"model": derive(weights_of(saved)), "derived_from": str(source), "change": change,
+                "step": saved.get("step", 0)}, out)
+    print(f"wrote {out}")
 
 
 def weights_of(state: dict) -> dict:

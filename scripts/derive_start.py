@@ -1,0 +1,117 @@
+"""Derive a training start from trained weights of the continuous model: fewer latent channels
+(--keep) or a wider encoder (--encoder-width).
+
+    python scripts/derive_start.py WEIGHTS OUT (--keep 160 | --encoder-width 144)
+
+WEIGHTS is a training checkpoint (its moving average), a best.pt or a shipped weights file of
+he2021-checkerboard-gain (or mbt2018-mean-gain); OUT gets the derived weights, which `securecomp
+train --init OUT` starts from at their own widths. OUT also names its source and the change
+(zoo.save_start), so that scripts/export_weights.py follows it back to the run it came from.
+
+--keep K cuts y to its first K channels. What reads or writes y loses the rows of the dropped
+channels: g_a's last and g_s's first layer, the y and |y| halves of h_a's input, the scale and
+mean halves of h_s's output and of the parameter network's input and output, the context and the
+gains. The parameter network keeps its hidden width (checkerboard ``hidden``). Session 12 found
+channels 160-319 dead (benchmarks/latent_channels.py: no nonzero symbol at any quality), so pruning
+them changed only what their means told g_s: a fine-tune had to win that back.
+
+--encoder-width W widens g_a's hidden layers to W channels; the decoder, the bitstream and the
+images already written do not change, and only encoding pays (benchmarks/bench_encoder_width.py).
+Why: at quality 8, g_s draws 1.4-2.4 dB more from latents fitted to the image than from g_a's
+(benchmarks/transform_ceiling.py --decoder-steps). The widened g_a computes exactly what the old
+one did: the new channels of each hidden layer take fresh random weights from every input, but
+what they feed (the next layer's old channels, y, and the old channels' GDN normalisation) reads
+them with zero weights. Those zero weights get a real gradient (the new channels' outputs are not
+zero), so training grows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from securecomp.codec import zoo  # noqa: E402
+from securecomp.codec.models import analysis_transform  # noqa: E402
+
+# weight name -> how its rows (dim 0) or columns (dim 1) are laid out: a list of the channel
+# blocks of y it is made of, along that dimension
+_ROWS_ONE = ("g_a.6.weight", "g_a.6.bias", "g_s.0.weight", "context_prediction.weight", "context_prediction.bias")
+_ROWS_TWO = ("h_s.4.weight", "h_s.4.bias", "parameter_net.4.weight", "parameter_net.4.bias")
+
+
+def _blocks(value: torch.Tensor, dim: int, count: int, M: int, keep: int) -> torch.Tensor:
+    """``value`` along ``dim`` made of ``count`` blocks of M channels, each cut to its first ``keep``."""
+    return torch.cat([value.narrow(dim, i * M, keep) for i in range(count)], dim=dim)
+
+
+def pruned(state: dict[str, torch.Tensor], keep: int) -> dict[str, torch.Tensor]:
+    """``state`` with only the first ``keep`` latent channels (--keep: module docstring)."""
+    M = state["g_a.6.weight"].shape[0]
+    if not 0 < keep <= M:
+        raise SystemExit(f"--keep must be in 1..{M}, got {keep}")
+    out = dict(state)
+    for name in _ROWS_ONE:
+        if name in out:
+            out[name] = out[name][:keep]
+    for name in _ROWS_TWO:
+        if name in out:
+            out[name] = _blocks(out[name], 0, 2, M, keep)
+    out["h_a.0.weight"] = _blocks(out["h_a.0.weight"], 1, 2, M, keep)
+    if "parameter_net.0.weight" in out:
+        out["parameter_net.0.weight"] = _blocks(out["parameter_net.0.weight"], 1, 3, M, keep)
+    for name in ("gain.log_gain", "inverse_gain.log_gain"):
+        out[name] = out[name][:, :keep]
+    return {name: value.clone() for name, value in out.items()}
+
+
+CONVS, GDNS = (0, 2, 4, 6), (1, 3, 5)
+
+
+def widened(state: dict[str, torch.Tensor], width: int, seed: int = 0) -> dict[str, torch.Tensor]:
+    """``state`` with g_a widened to ``width`` hidden channels (--encoder-width: module docstring)."""
+    old = state["g_a.0.weight"].shape[0]
+    M = state["g_a.6.weight"].shape[0]
+    if width < old:
+        raise SystemExit(f"--encoder-width must be at least g_a's width today ({old}), got {width}")
+    torch.manual_seed(seed)
+    fresh = {f"g_a.{name}": value for name, value in analysis_transform(width, M).state_dict().items()}
+    out = {name: value.float().clone() for name, value in state.items()}
+    for i in CONVS:
+        weight, bias = fresh[f"g_a.{i}.weight"], fresh[f"g_a.{i}.bias"]
+        rows = old if i < 6 else M
+        weight[:rows, : weight.shape[1] if i == 0 else old] = out[f"g_a.{i}.weight"]
+        if i > 0:
+            weight[:rows, old:] = 0                   # the old channels (and y) ignore the new ones
+        bias[:rows] = out[f"g_a.{i}.bias"]
+        out[f"g_a.{i}.weight"], out[f"g_a.{i}.bias"] = weight, bias
+    for i in GDNS:
+        beta, gamma = fresh[f"g_a.{i}.beta"], fresh[f"g_a.{i}.gamma"]     # gamma's new entries: 0 but a
+        beta[:old] = out[f"g_a.{i}.beta"]                                 # diagonal of 0.1 for new rows
+        gamma[:old, :old] = out[f"g_a.{i}.gamma"]
+        out[f"g_a.{i}.beta"], out[f"g_a.{i}.gamma"] = beta, gamma
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("weights", type=Path)
+    parser.add_argument("out", type=Path)
+    change = parser.add_mutually_exclusive_group(required=True)
+    change.add_argument("--keep", type=int, help="latent channels to keep")
+    change.add_argument("--encoder-width", type=int, help="g_a's new hidden width")
+    args = parser.parse_args()
+    if args.keep is not None:
+        zoo.save_start(args.weights, args.out, f"pruned to M = {args.keep}", lambda state: pruned(state, args.keep))
+    else:
+        width = args.encoder_width
+        zoo.save_start(args.weights, args.out, f"g_a widened to {width}", lambda state: widened(state, width))
+
+
+if __name__ == "__main__":
+    main()
