@@ -22,7 +22,7 @@ test: $(STAMP)
 
 # ruff and mypy, configured in pyproject.toml; .ci/run runs both before the tests.
 lint: $(STAMP)
-	$(BIN)/ruff check securecomp tests benchmarks scripts
+	$(BIN)/ruff check securecomp tests benchmarks scripts examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

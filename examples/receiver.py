@@ -123,7 +123,8 @@ def main(argv=None) -> int:
     parser.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, help="largest container accepted (bytes)")
     args = parser.parse_args(argv)
     try:
-        chosen = {"identity": read_identity_file(args.identity)} if args.identity else {"key": read_key_file(args.key_file)}
+        chosen = ({"identity": read_identity_file(args.identity)} if args.identity
+                  else {"key": read_key_file(args.key_file)})
         results = asyncio.run(serve(args.host, args.port, chosen, out=args.out, connections=args.connections,
                                     max_size=args.max_size, log=lambda line: print(line, flush=True)))
     except SecurecompError as exc:
