@@ -38,7 +38,7 @@ def test_a_run_logs_training_and_validation_and_saves_a_checkpoint(images, tmp_p
     validations = [e for e in events if e["event"] == "val"]
     assert [v["step"] for v in validations] == [2, 4]
     assert all(v["bpp"] > 0 and 0 < v["psnr"] < 60 for v in validations)
-    assert events[-1]["event"] == "done"
+    assert events[-1]["event"] == "done" and events[-1]["validated_at"] == 4
     assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 4
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["out"] == str(tmp_path / "run")
 

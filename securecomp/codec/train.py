@@ -370,8 +370,8 @@ class Trainer:
             result = validate_range(self.evaluated, self.val_images, self.device)
         else:
             result = validate(self.evaluated, self.val_images, LAMBDAS[self.config.quality], self.device)
-        self.last_val = result
         self.log("val", **result)
+        self.last_val = result | {"validated_at": self.step}    # "done" repeats it: say from when
         if result["loss"] < self.best:
             self.best = result["loss"]
             self.save("best.pt")
