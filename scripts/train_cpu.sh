@@ -116,14 +116,14 @@ s12() { MODEL=he2021-checkerboard-gain v2 v2-s12 "$WEIGHTS/he2021-checkerboard-g
     --steps 100000 --seed 120; }
 # 13. Session 13: s12 resumed from its checkpoint (step 33,490) to 35,960 at 1 thread beside the
 #     benchmarks (gb82 1.0396 at 34,500); then y was pruned to its 160 live channels
-#     (scripts/prune_latents.py: channels 160-319 never coded a nonzero symbol; a scratch timing, not yet a bench, had it
+#     (scripts/derive_start.py --keep; channels 160-319 never coded a nonzero symbol; a scratch timing, not yet a bench, had it
 #     11-16 % faster), which cost 0.2 % of validation loss before any fine-tune (1.0419 against 1.0396; q8 39.04 dB against
 #     39.10). From there, the pruned model (112/160, the parameter network keeps its 320 hidden
 #     units) at 1e-4, a fresh optimizer ramped over 500 steps: gb82 1.0382 at 1,500, 1.0252 at
 #     22,500 (q8 1.102 bpp / 39.17 dB). Session 14 resumed it (2 threads, idle) to step 25,644:
 #     1.0254 at 24,000, 1.0250 at 25,500, flat at 1e-4.
 s13() {
-    [[ -f runs/v2-s13-start.pt ]] || .venv/bin/python scripts/prune_latents.py runs/v2-s12/checkpoint.pt \
+    [[ -f runs/v2-s13-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s12/checkpoint.pt \
         runs/v2-s13-start.pt --keep 160
     MODEL=he2021-checkerboard-gain v2 v2-s13 runs/v2-s13-start.pt --lr 1e-4 --warmup 500 --steps 200000 --seed 130
 }
@@ -133,15 +133,20 @@ s13() {
 #     gb82 1.0252 at its start, 1.0227 at 1,500, 1.0200 at 4,500 (shipped), 1.0192 at 6,000;
 #     stopped at 7,308 (2 threads; paused for the benchmarks).
 s14() { MODEL=he2021-checkerboard-gain v2 v2-s14 runs/v2-s13/checkpoint.pt --lr 3e-5 --warmup 300 --steps 200000 --seed 140; }
-# 15. Session 14: the encoder widened (scripts/widen_analysis.py, g_a 112 -> 144 hidden channels,
+# 15. Session 14: the encoder widened (scripts/derive_start.py --encoder-width, g_a 112 -> 144,
 #     the decoder unchanged) from s14's checkpoint, because at quality 8 g_s draws 1.4-2.4 dB more
 #     from latents fitted to the image than from g_a's (transform_ceiling.py --decoder-steps). Same
 #     rate as s14 (3e-5), so that its validation curve compares with s14's. g_a 144 takes 0.136 s
 #     on a 768x512 image against 0.091 s (benchmarks/bench_encoder_width.py, 2 idle threads): with
 #     session 14's Kodak speed run (0.34 s per image, JPEG 2000 0.072 s) about 5.4x in all.
+#     2 threads: gb82 1.0186 at its start, 1.0180 at 1,500, 1.0170 at 4,500, 1.0164 at 6,000 and
+#     7,500 (q8 1.095 bpp / 39.24 dB); stopped at 8,483. The q8 ceiling on 4 val/clic2025 crops
+#     did not move (transform_ceiling.py --weights: 42.10, 34.93, 41.54, 36.32 dB against s14's
+#     42.09, 34.83, 41.54, 36.33): too early to judge the width; the new channels' zero readouts
+#     grow slowly at 3e-5 and may need a higher rate.
 s15() {
-    [[ -f runs/v2-s15-start.pt ]] || .venv/bin/python scripts/widen_analysis.py runs/v2-s14/checkpoint.pt \
-        runs/v2-s15-start.pt --width 144
+    [[ -f runs/v2-s15-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s14/checkpoint.pt \
+        runs/v2-s15-start.pt --encoder-width 144
     MODEL=he2021-checkerboard-gain v2 v2-s15 runs/v2-s15-start.pt --lr 3e-5 --warmup 300 --steps 200000 --seed 150
 }
 
