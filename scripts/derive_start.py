@@ -111,6 +111,7 @@ def main() -> None:
     else:
         width = args.encoder_width
         zoo.save_start(args.weights, args.out, f"g_a widened to {width}", lambda state: widened(state, width))
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -151,7 +151,6 @@ def save_start(source: Path, out: Path, change: str, derive: Callable[[dict], di
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": derive(weights_of(saved)), "derived_from": str(source), "change": change,
                 "step": saved.get("step", 0)}, out)
-    print(f"wrote {out}")
 
 
 def weights_of(state: dict) -> dict:
