@@ -57,7 +57,7 @@ def crops(dataset: Path, limit: int, size: int) -> list[torch.Tensor]:
 def channel_use(model, x: torch.Tensor, quality: float, split: int) -> dict:
     """For one image: nonzero symbols per channel, bits per group and of z, MSE with and without each group."""
     q = torch.tensor([quality])
-    y = model.g_a(x) * model.gain(q)
+    y = model.y_of(x, q)
     z_hat, z_likelihoods = model.entropy_bottleneck(model.h_a(model._hyper_input(y)))
     y_hat, scales, means = model.rounded(y, z_hat, torch.round)
     _, likelihoods = model.gaussian_conditional(y, scales, means)
@@ -65,7 +65,7 @@ def channel_use(model, x: torch.Tensor, quality: float, split: int) -> dict:
     nonzero = ((y_hat - means).round() != 0)[0].sum(dim=(1, 2))
 
     def mse(values: torch.Tensor) -> float:
-        return float(((model.g_s(values * model.inverse_gain(q)).clamp(0, 1) - x) ** 2).mean())
+        return float(((model.x_hat_of(values, q).clamp(0, 1) - x) ** 2).mean())
 
     groups = (slice(0, split), slice(split, y.shape[1]))
     without = []

@@ -1,7 +1,7 @@
 """Derive a training start from trained weights of the continuous model: fewer latent channels
-(--keep) or a wider encoder (--encoder-width).
+(--keep), a wider encoder (--encoder-width) or transforms conditioned on the quality (--conditional).
 
-    python scripts/derive_start.py WEIGHTS OUT (--keep 160 | --encoder-width 144)
+    python scripts/derive_start.py WEIGHTS OUT (--keep 160 | --encoder-width 144 | --conditional)
 
 WEIGHTS is a training checkpoint (its moving average), a best.pt or a shipped weights file of
 he2021-checkerboard-gain (or mbt2018-mean-gain); OUT gets the derived weights, which `securecomp
@@ -23,6 +23,11 @@ one did: the new channels of each hidden layer take fresh random weights from ev
 what they feed (the next layer's old channels, y, and the old channels' GDN normalisation) reads
 them with zero weights. Those zero weights get a real gradient (the new channels' outputs are not
 zero), so training grows them.
+
+--conditional gives g_a's and g_s's hidden layers per-quality channel scales and shifts
+(meanscale.ConditionalChannels), all starting at the identity: the model computes what it did.
+Why: the s15 encoder, 144 wide, left the quality-8 ceiling where it was (session 14): with gains
+alone one g_a must serve every rate, while the gap above is one of representation at high rates.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from securecomp.codec import zoo  # noqa: E402
+from securecomp.codec.meanscale import HIDDEN  # noqa: E402
 from securecomp.codec.models import analysis_transform  # noqa: E402
 
 # weight name -> how its rows (dim 0) or columns (dim 1) are laid out: a list of the channel
@@ -98,6 +104,20 @@ def widened(state: dict[str, torch.Tensor], width: int, seed: int = 0) -> dict[s
     return out
 
 
+def conditioned(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``state`` with identity conditional channels in g_a and g_s (--conditional: module docstring)."""
+    if "conditioning.g_a.0.log_scale" in state:
+        raise SystemExit("these weights are conditioned already")
+    widths = {"g_a": state["g_a.0.weight"].shape[0], "g_s": state["g_s.0.weight"].shape[1]}
+    levels = state["gain.log_gain"].shape[0]
+    out = {name: value.float().clone() for name, value in state.items()}
+    for transform, width in widths.items():
+        for layer in range(len(HIDDEN)):
+            for table in ("log_scale", "shift"):
+                out[f"conditioning.{transform}.{layer}.{table}"] = torch.zeros(levels, width)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("weights", type=Path)
@@ -105,8 +125,11 @@ def main() -> None:
     change = parser.add_mutually_exclusive_group(required=True)
     change.add_argument("--keep", type=int, help="latent channels to keep")
     change.add_argument("--encoder-width", type=int, help="g_a's new hidden width")
+    change.add_argument("--conditional", action="store_true", help="condition g_a and g_s on the quality")
     args = parser.parse_args()
-    if args.keep is not None:
+    if args.conditional:
+        zoo.save_start(args.weights, args.out, "g_a and g_s conditioned on the quality", conditioned)
+    elif args.keep is not None:
         zoo.save_start(args.weights, args.out, f"pruned to M = {args.keep}", lambda state: pruned(state, args.keep))
     else:
         width = args.encoder_width

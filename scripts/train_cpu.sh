@@ -150,6 +150,14 @@ s15() {
     MODEL=he2021-checkerboard-gain v2 v2-s15 runs/v2-s15-start.pt --lr 3e-5 --warmup 300 --steps 200000 --seed 150
 }
 
+# s16: g_a's and g_s's hidden layers conditioned on the quality (per-quality channel scales and
+# shifts, starting at the identity), from s15's checkpoint; the tables learn at 10x (3e-4).
+s16() {
+    [[ -f runs/v2-s16-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s15/checkpoint.pt \
+        runs/v2-s16-start.pt --conditional
+    MODEL=he2021-checkerboard-gain v2 v2-s16 runs/v2-s16-start.pt --lr 3e-5 --warmup 300 --steps 200000 --seed 160
+}
+
 for stage in "$@"; do
     "$stage"
 done

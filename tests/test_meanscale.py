@@ -144,8 +144,8 @@ def test_refined_latents_never_lose_to_the_analysis_and_decode_with_the_normal_d
     y, z = refine(model, x, quality, Refinement(steps=30, check_every=10))
     with torch.no_grad():
         y0, z0 = model.analyse(x, quality)
-        inverse, lmbda = model.inverse_gain(quality), lambda_of(4.0)
-        assert _hard_loss(model, x, y, z, inverse, lmbda) < _hard_loss(model, x, y0, z0, inverse, lmbda)
+        lmbda = lambda_of(4.0)
+        assert _hard_loss(model, x, y, z, quality, lmbda) < _hard_loss(model, x, y0, z0, quality, lmbda)
         coded = model.code(y, z)
         x_hat = model.decompress(coded["strings"], coded["shape"], quality)
     assert x_hat.shape == x.shape

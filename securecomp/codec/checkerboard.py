@@ -79,10 +79,11 @@ def _straight_through(v: Tensor) -> Tensor:
 class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
     """Mean-scale gain hyperprior plus a two-pass checkerboard context."""
 
-    def __init__(self, N: int = 112, M: int = 320, hidden: int | None = None, analysis: int | None = None):
+    def __init__(self, N: int = 112, M: int = 320, hidden: int | None = None, analysis: int | None = None,
+                 conditional: bool = False):
         """``hidden``: the parameter network's width (default M; a model pruned to fewer latent
-        channels keeps its trained one); ``analysis``: g_a's (default N)."""
-        super().__init__(N, M, analysis)
+        channels keeps its trained one); ``analysis`` and ``conditional``: as in the base class."""
+        super().__init__(N, M, analysis, conditional)
         hidden = hidden or M
         self.context_prediction = nn.Conv2d(M, M, 5, padding=2, groups=M)
         last = nn.Conv2d(hidden, 2 * M, 1)
@@ -118,12 +119,11 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
         return torch.where(mask, anchor_hat, rounding(y - means) + means), scales, means
 
     def forward(self, x: Tensor, quality: Tensor) -> dict:
-        y = self.g_a(x) * self.gain(quality)
+        y = self.y_of(x, quality)
         z_hat, z_likelihoods = self.entropy_bottleneck(self.h_a(self._hyper_input(y)))
         _, scales, means = self.rounded(y, z_hat, _straight_through)
         y_hat, y_likelihoods = self.gaussian_conditional(y, scales, means)
-        x_hat = self.g_s(y_hat * self.inverse_gain(quality))
-        return {"x_hat": x_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+        return {"x_hat": self.x_hat_of(y_hat, quality), "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
     # -- exact coding path (:mod:`.planar`) -----------------------------------------------------
     coding_passes = 2     # the anchors, then the rest

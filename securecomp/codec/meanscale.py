@@ -20,16 +20,18 @@ at zero; likewise the mean half of h_s's last layer starts at zero.
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 from torch import Tensor, nn
 
 from . import planar
 from .entropy import EntropyBottleneck, GaussianConditional
 from .layers import FRAC_BITS, IntegerNetwork, conv, deconv
-from .models import CompressionModel, analysis_transform, run_transform, synthesis_transform
+from .models import Between, CompressionModel, analysis_transform, run_transform, synthesis_transform, through
 
 __all__ = ["MeanScaleGainHyperprior", "LAMBDAS", "MIN_QUALITY", "MAX_QUALITY", "lambda_of", "loss_weight",
-           "initial_gains"]
+           "initial_gains", "ConditionalChannels"]
 
 MIN_QUALITY, MAX_QUALITY = 1, 8
 # λ of the integer qualities: CompressAI's ladder for 1..6, then extended at the top (Kodak quality
@@ -74,6 +76,17 @@ def initial_gains(reference: int = 6) -> Tensor:
     return 0.5 * torch.log(lambdas / lambdas[reference - MIN_QUALITY])
 
 
+def _interpolated(table: Tensor, quality: Tensor) -> Tensor:
+    """Rows of ``table`` (levels, C), one per integer quality, linearly interpolated at ``quality``
+    of shape (N,) or (N, 1, h, w) -> (N, C, 1, 1) or (N, C, h, w)."""
+    q = quality if quality.dim() == 4 else quality.view(-1, 1, 1, 1)
+    low, t = _fraction(q.to(table.dtype))
+    columns = table.t()                                    # (C, levels)
+    lower = columns[:, low[:, 0]].permute(1, 0, 2, 3)      # (N, C, h, w)
+    upper = columns[:, low[:, 0] + 1].permute(1, 0, 2, 3)
+    return lower * (1 - t) + upper * t
+
+
 class GainUnits(nn.Module):
     """Per-quality gain vectors (log-parametrised: always positive), interpolated for real q."""
 
@@ -83,12 +96,32 @@ class GainUnits(nn.Module):
 
     def forward(self, quality: Tensor) -> Tensor:
         """Gains for ``quality`` of shape (N,) or (N, 1, h, w) -> (N, C, 1, 1) or (N, C, h, w)."""
-        q = quality if quality.dim() == 4 else quality.view(-1, 1, 1, 1)
-        low, t = _fraction(q.to(self.log_gain.dtype))
-        table = self.log_gain.t()                          # (C, levels)
-        lower = table[:, low[:, 0]].permute(1, 0, 2, 3)    # (N, C, h, w)
-        upper = table[:, low[:, 0] + 1].permute(1, 0, 2, 3)
-        return torch.exp(lower * (1 - t) + upper * t)
+        return torch.exp(_interpolated(self.log_gain, quality))
+
+
+class ConditionalChannels(nn.Module):
+    """A hidden layer's per-quality channel scale and shift: the conditional convolution of Choi,
+    El-Khamy, Lee 2019 ("Variable rate deep image compression with a conditional autoencoder"),
+    whose one-hot λ input to two dense layers is a table row per integer quality; here real
+    qualities interpolate the rows (log-scales, shifts) as the gains do. Gains alone can only
+    rescale y's channels, so g_a and g_s must serve every rate with one representation; these let
+    them change it with the rate at the cost of an elementwise multiply-add. Zero tables (the
+    start, scripts/derive_start.py --conditional) leave the layer unchanged. A quality map (region
+    of interest) is resized to the layer's resolution."""
+
+    def __init__(self, channels: int, levels: int = MAX_QUALITY - MIN_QUALITY + 1):
+        super().__init__()
+        self.log_scale = nn.Parameter(torch.zeros(levels, channels))
+        self.shift = nn.Parameter(torch.zeros(levels, channels))
+
+    def forward(self, x: Tensor, quality: Tensor) -> Tensor:
+        if quality.dim() == 4 and quality.shape[-2:] != x.shape[-2:]:
+            quality = nn.functional.interpolate(quality, size=x.shape[-2:], mode="nearest")
+        scale = torch.exp(_interpolated(self.log_scale, quality))
+        return x * scale.to(x.dtype) + _interpolated(self.shift, quality).to(x.dtype)
+
+
+HIDDEN = (1, 3, 5)    # g_a's GDN and g_s's IGDN layers: their outputs are what ConditionalChannels scale
 
 
 class MeanScaleGainHyperprior(CompressionModel):
@@ -97,11 +130,15 @@ class MeanScaleGainHyperprior(CompressionModel):
     downsampling = 64
     continuous = True
 
-    def __init__(self, N: int = 112, M: int = 160, analysis: int | None = None):
+    def __init__(self, N: int = 112, M: int = 160, analysis: int | None = None, conditional: bool = False):
         """``analysis``: g_a's width (default N): the encoder can be wider than the decoder, at a
-        cost in encoding time only (scripts/derive_start.py --encoder-width)."""
+        cost in encoding time only (scripts/derive_start.py --encoder-width). ``conditional``:
+        g_a's and g_s's hidden layers get :class:`ConditionalChannels`."""
         super().__init__()
         self.N, self.M, self.analysis = N, M, analysis or N
+        self.conditioning = None if not conditional else nn.ModuleDict({
+            "g_a": nn.ModuleList(ConditionalChannels(self.analysis) for _ in HIDDEN),
+            "g_s": nn.ModuleList(ConditionalChannels(N) for _ in HIDDEN)})
         self.g_a, self.g_s = analysis_transform(self.analysis, M), synthesis_transform(N, M)
         self.h_a = nn.Sequential(conv(2 * M, N, 3, 1), nn.ReLU(inplace=True), conv(N, N), nn.ReLU(inplace=True),
                                  conv(N, N))
@@ -118,18 +155,32 @@ class MeanScaleGainHyperprior(CompressionModel):
         """The constructor's widths for weights ``state`` of this kind (or of a narrower start)."""
         M, N = state["g_s.0.weight"].shape[:2]
         analysis = state["g_a.0.weight"].shape[0]
-        return {"N": N, "M": M} | ({"analysis": analysis} if analysis != N else {})
+        return ({"N": N, "M": M} | ({"analysis": analysis} if analysis != N else {})
+                | ({"conditional": True} if "conditioning.g_a.0.log_scale" in state else {}))
 
     def _hyper_input(self, y: Tensor) -> Tensor:
         return torch.cat([y, torch.abs(y)], dim=1)
 
+    def _between(self, transform: str, quality: Tensor) -> Between | None:
+        """The hooks that condition ``transform`` ("g_a" or "g_s") on ``quality`` (None: none)."""
+        if self.conditioning is None:
+            return None
+        return {i: partial(layer, quality=quality) for i, layer in zip(HIDDEN, self.conditioning[transform])}
+
+    def y_of(self, x: Tensor, quality: Tensor) -> Tensor:
+        """g_a(x) times the gains (float, differentiable: training and measurements)."""
+        return through(self.g_a, x, self._between("g_a", quality)) * self.gain(quality)
+
+    def x_hat_of(self, y_hat: Tensor, quality: Tensor) -> Tensor:
+        """g_s of gained ``y_hat`` (float, differentiable, not clamped)."""
+        return through(self.g_s, y_hat * self.inverse_gain(quality), self._between("g_s", quality))
+
     def forward(self, x: Tensor, quality: Tensor) -> dict:
-        y = self.g_a(x) * self.gain(quality)
+        y = self.y_of(x, quality)
         z_hat, z_likelihoods = self.entropy_bottleneck(self.h_a(self._hyper_input(y)))
         scales, means = self.h_s(z_hat).chunk(2, dim=1)
         y_hat, y_likelihoods = self.gaussian_conditional(y, scales, means)
-        x_hat = self.g_s(y_hat * self.inverse_gain(quality))
-        return {"x_hat": x_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+        return {"x_hat": self.x_hat_of(y_hat, quality), "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
 
     def rounded(self, y: Tensor, z_hat: Tensor, rounding) -> tuple[Tensor, Tensor, Tensor]:
         """(y_hat, scales, means): ``rounding`` (round, or a relaxation of it) of y around its means."""
@@ -168,7 +219,7 @@ class MeanScaleGainHyperprior(CompressionModel):
 
     def analyse_y(self, x: Tensor, quality: Tensor, own: tuple[slice, slice] | None = None) -> Tensor:
         """y before quantization (see :meth:`analyse`)."""
-        y = run_transform(self.g_a, x, bf16=True) * self.gain(quality)
+        y = run_transform(self.g_a, x, bf16=True, between=self._between("g_a", quality)) * self.gain(quality)
         return y if own is None else y[:, :, own[0], own[1]]
 
     def latents(self, x: Tensor, quality: Tensor) -> Tensor:
@@ -193,7 +244,9 @@ class MeanScaleGainHyperprior(CompressionModel):
 
     def synthesise(self, y_hat: Tensor, quality: Tensor) -> Tensor:
         """x_hat in [0, 1] from gained latents (decoded, or a window of a decoded latent plane)."""
-        return run_transform(self.g_s, y_hat * self.inverse_gain(quality), bf16=True).clamp_(0, 1).contiguous()
+        x_hat = run_transform(self.g_s, y_hat * self.inverse_gain(quality), bf16=True,
+                              between=self._between("g_s", quality))
+        return x_hat.clamp_(0, 1).contiguous()
 
     # -- starting point -------------------------------------------------------------------------
     @torch.no_grad()

@@ -17,6 +17,7 @@ Model ids follow ``author-year``; :mod:`.catalog` maps (id, quality 1..8) to an 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
 
 import torch
@@ -26,7 +27,7 @@ from .entropy import EntropyBottleneck, GaussianConditional
 from .layers import FRAC_BITS, GDN, IGDN, IntegerNetwork, conv, deconv, subpixel
 
 __all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "BlockAutoencoder", "parameter_groups",
-           "run_transform"]
+           "run_transform", "through"]
 
 
 class CompressionModel(nn.Module):
@@ -62,7 +63,23 @@ def _channels_last(x: Tensor) -> Tensor:
 PRECISION_VARIABLE = "SECURECOMP_PRECISION"
 
 
-def run_transform(transform: nn.Sequential, x: Tensor, *, bf16: bool = False) -> Tensor:
+Between = dict[int, Callable[[Tensor], Tensor]]
+
+
+def through(transform: nn.Sequential, x: Tensor, between: Between | None = None, *, last: bool = True) -> Tensor:
+    """``transform``'s layers (all, or all but the last) with ``between[i]`` applied to layer i's
+    output: how a conditioned model (:class:`.meanscale.ConditionalChannels`) runs g_a and g_s."""
+    layers = transform if last else transform[:-1]
+    if not between:
+        return layers(x)
+    for i, layer in enumerate(layers):
+        x = layer(x)
+        if i in between:
+            x = between[i](x)
+    return x
+
+
+def run_transform(transform: nn.Sequential, x: Tensor, *, bf16: bool = False, between: Between | None = None) -> Tensor:
     """A coding-time transform in channels-last float32; with ``bf16``, on a CPU with native bf16
     support (AVX-512 BF16 / AMX), every layer but the last in bf16 autocast, which nearly halves
     the time, and the last one, which writes y or the pixels, in float32. On val/gb82 (6 images,
@@ -70,13 +87,14 @@ def run_transform(transform: nn.Sequential, x: Tensor, *, bf16: bool = False) ->
     with its last layer in bf16 too). What both coder sides must agree on (z symbols, h_s, table
     choice) never runs in bf16. SECURECOMP_PRECISION=float32 turns bf16 off.
     g_s's last layer runs in its sub-pixel form (layers.subpixel: the same pixels up to float
-    rounding, in half the time); training keeps the transposed convolution."""
+    rounding, in half the time); training keeps the transposed convolution. ``between``: as in
+    :func:`through`."""
     x = _channels_last(x)
     last = subpixel(transform[-1])
     if not bf16 or x.device.type != "cpu" or not _native_bf16():
-        return last(transform[:-1](x))
+        return last(through(transform, x, between, last=False))
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        x = transform[:-1](x)
+        x = through(transform, x, between, last=False)
     return last(x.float())
 
 

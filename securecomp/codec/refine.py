@@ -48,21 +48,21 @@ def _soft_round(v: Tensor, temperature: float) -> Tensor:
 
 
 def _loss(model, x: Tensor, y_hat: Tensor, z_hat: Tensor, params: tuple[Tensor, Tensor],
-          inverse_gain: Tensor, lmbda: Tensor) -> Tensor:
+          quality: Tensor, lmbda: Tensor) -> Tensor:
     scales, means = params
     gc = model.gaussian_conditional
     bits = -(torch.log2(lower_bound(gc.likelihood(y_hat, scales, means), gc.likelihood_bound)).sum()
              + torch.log2(model.entropy_bottleneck.likelihood(z_hat)).sum())
-    x_hat = model.g_s(y_hat * inverse_gain)
+    x_hat = model.x_hat_of(y_hat, quality)
     mse = torch.mean((x_hat.clamp(0, 1) - x) ** 2)
     return lmbda * 255**2 * mse + bits / (x.shape[2] * x.shape[3])
 
 
-def _hard_loss(model, x, y, z, inverse_gain, lmbda) -> float:
+def _hard_loss(model, x, y, z, quality, lmbda) -> float:
     medians = model.entropy_bottleneck._broadcast(model.entropy_bottleneck.medians, z)
     z_hat = torch.round(z - medians) + medians
     y_hat, scales, means = model.rounded(y, z_hat, torch.round)
-    return float(_loss(model, x, y_hat, z_hat, (scales, means), inverse_gain, lmbda))
+    return float(_loss(model, x, y_hat, z_hat, (scales, means), quality, lmbda))
 
 
 def refine(model, x: Tensor, quality: Tensor, settings: Refinement = Refinement(),
@@ -73,22 +73,21 @@ def refine(model, x: Tensor, quality: Tensor, settings: Refinement = Refinement(
 
     with torch.no_grad():
         y0, z0 = model.analyse(x, quality) if start is None else start
-        inverse_gain = model.inverse_gain(quality)
     lmbda = lambda_of(quality).to(x.device).view(-1)[0]
     requires = [p.requires_grad for p in model.parameters()]
     model.requires_grad_(False)
     try:
-        return _descend(model, x, y0, z0, inverse_gain, lmbda, settings)
+        return _descend(model, x, y0, z0, quality, lmbda, settings)
     finally:
         for p, flag in zip(model.parameters(), requires):
             p.requires_grad_(flag)
 
 
-def _descend(model, x, y0, z0, inverse_gain, lmbda, settings: Refinement) -> tuple[Tensor, Tensor]:
+def _descend(model, x, y0, z0, quality, lmbda, settings: Refinement) -> tuple[Tensor, Tensor]:
     y, z = y0.clone().requires_grad_(True), z0.clone().requires_grad_(True)
     optimizer = torch.optim.Adam([y, z], lr=settings.lr)
     with torch.no_grad():
-        best = (_hard_loss(model, x, y0, z0, inverse_gain, lmbda), y0, z0)
+        best = (_hard_loss(model, x, y0, z0, quality, lmbda), y0, z0)
     eb = model.entropy_bottleneck
     for step in range(settings.steps):
         tau = settings.temperature(step)
@@ -96,13 +95,13 @@ def _descend(model, x, y0, z0, inverse_gain, lmbda, settings: Refinement) -> tup
             medians = eb._broadcast(eb.medians, z)
             z_hat = _soft_round(z - medians, tau) + medians
             y_hat, scales, means = model.rounded(y, z_hat, partial(_soft_round, temperature=tau))
-            loss = _loss(model, x, y_hat, z_hat, (scales, means), inverse_gain, lmbda)
+            loss = _loss(model, x, y_hat, z_hat, (scales, means), quality, lmbda)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
         optimizer.step()
         if (step + 1) % settings.check_every == 0 or step + 1 == settings.steps:
             with torch.no_grad():
-                hard = _hard_loss(model, x, y, z, inverse_gain, lmbda)
+                hard = _hard_loss(model, x, y, z, quality, lmbda)
                 if hard < best[0] and math.isfinite(hard):
                     best = (hard, y.detach().clone(), z.detach().clone())
     return best[1], best[2]
