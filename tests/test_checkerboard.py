@@ -212,7 +212,8 @@ def test_conditioning_starts_as_the_identity_and_then_changes_each_quality_on_it
         assert not torch.allclose(conditioned.y_of(x, high), model.y_of(x, high))
         y = model.y_of(x, high)
         assert not torch.allclose(conditioned.x_hat_of(y, high), model.x_hat_of(y, high))
-        scale = conditioned.conditioning["g_a"][0](torch.ones(1, 16, 2, 2), half)
+        first = conditioned.conditioning["g_a"][0]
+        scale = first(torch.nn.Identity(), torch.ones(1, 16, 2, 2), half.expand(1, 1, 2, 2))
         assert torch.allclose(scale, torch.full_like(scale, 0.15).exp())
     with pytest.raises(SystemExit, match="conditioned already"):
         repo_script("scripts/derive_start.py").conditioned(state)
@@ -227,6 +228,24 @@ def test_a_quality_map_conditions_each_region_at_every_resolution():
     with torch.no_grad():
         layer.log_scale[0] = 0.5                      # quality 1
     quality_map = torch.tensor([[1.0, 8.0]]).view(1, 1, 1, 2)
-    out = layer(torch.ones(1, 4, 4, 8), quality_map)
+    out = layer(torch.nn.Identity(), torch.ones(1, 4, 4, 8), quality_map)
     assert torch.allclose(out[..., :4], torch.full((1, 4, 4, 4), 0.5).exp())
     assert torch.equal(out[..., 4:], torch.ones(1, 4, 4, 4))
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_a_scale_folded_into_gdn_equals_scaling_its_output(inverse, channels_last):
+    """GDN(x, scale): the per-image channel scale folded into beta and gamma is the plain product."""
+    from securecomp.codec.layers import GDN
+
+    torch.manual_seed(8)
+    layer = GDN(6, inverse=inverse)
+    with torch.no_grad():
+        layer.gamma.add_(torch.rand(6, 6) * 0.1)
+    x = torch.randn(2, 6, 5, 7)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    scale = torch.rand(2, 6) + 0.5
+    with torch.no_grad():
+        assert torch.allclose(layer(x, scale=scale), layer(x) * scale[:, :, None, None], rtol=1e-5, atol=1e-6)

@@ -69,18 +69,23 @@ class GDN(nn.Module):
         self.beta = nn.Parameter(self.beta_reparam.init(torch.ones(channels)))
         self.gamma = nn.Parameter(self.gamma_reparam.init(gamma_init * torch.eye(channels)))
 
-    def forward(self, x: Tensor) -> Tensor:
-        """The 1×1 "convolution" runs as one batched matmul in x's own memory layout."""
+    def forward(self, x: Tensor, scale: Tensor | None = None) -> Tensor:
+        """The 1×1 "convolution" runs as one batched matmul in x's own memory layout. ``scale``
+        (n, c): multiply each image's output channels by it, folded into beta and gamma (exact:
+        s·x/sqrt(n) = x/sqrt(n/s²), and s·x·sqrt(n) = x·sqrt(s²n)), so that it costs no pass."""
         n, c, h, w = x.shape
-        beta = self.beta_reparam(self.beta)
-        gamma = self.gamma_reparam(self.gamma)
+        beta = self.beta_reparam(self.beta).expand(n, c)
+        gamma = self.gamma_reparam(self.gamma).expand(n, c, c)
+        if scale is not None:
+            factor = scale.square() if self.inverse else scale.square().reciprocal()
+            beta, gamma = beta * factor, gamma * factor[:, :, None]
         channels_last = not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
         if channels_last:
             flat = x.permute(0, 2, 3, 1).reshape(n, h * w, c)  # (n, hw, c), a view
-            norm = torch.baddbmm(beta.view(1, 1, c), flat * flat, gamma.t().expand(n, c, c))
+            norm = torch.baddbmm(beta.view(n, 1, c), flat * flat, gamma.transpose(1, 2))
         else:
             flat = x.reshape(n, c, h * w)                      # (n, c, hw)
-            norm = torch.baddbmm(beta.view(1, c, 1), gamma.expand(n, c, c), flat * flat)
+            norm = torch.baddbmm(beta.view(n, c, 1), gamma, flat * flat)
         out = self._normalize(norm, flat)
         return out.view(n, h, w, c).permute(0, 3, 1, 2) if channels_last else out.view(n, c, h, w)
 

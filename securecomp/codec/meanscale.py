@@ -100,25 +100,30 @@ class GainUnits(nn.Module):
 
 
 class ConditionalChannels(nn.Module):
-    """A hidden layer's per-quality channel scale and shift: the conditional convolution of Choi,
-    El-Khamy, Lee 2019 ("Variable rate deep image compression with a conditional autoencoder"),
-    whose one-hot λ input to two dense layers is a table row per integer quality; here real
-    qualities interpolate the rows (log-scales, shifts) as the gains do. Gains alone can only
-    rescale y's channels, so g_a and g_s must serve every rate with one representation; these let
-    them change it with the rate at the cost of an elementwise multiply-add. Zero tables (the
-    start, scripts/derive_start.py --conditional) leave the layer unchanged. A quality map (region
-    of interest) is resized to the layer's resolution."""
+    """A (I)GDN layer's per-quality output channel scale and shift: the conditional convolution of
+    Choi, El-Khamy, Lee 2019 ("Variable rate deep image compression with a conditional
+    autoencoder"), whose one-hot λ input to two dense layers is a table row per integer quality;
+    here real qualities interpolate the rows (log-scales, shifts) as the gains do. Gains alone can
+    only rescale y's channels, so g_a and g_s must serve every rate with one representation; these
+    let them change it with the rate. The scale folds into the layer's beta and gamma (GDN's
+    ``scale``), so only the shift costs a pass. Zero tables (the start, scripts/derive_start.py
+    --conditional) leave the layer unchanged. A quality map (region of interest) is resized to the
+    layer's resolution and applied elementwise."""
 
     def __init__(self, channels: int, levels: int = MAX_QUALITY - MIN_QUALITY + 1):
         super().__init__()
         self.log_scale = nn.Parameter(torch.zeros(levels, channels))
         self.shift = nn.Parameter(torch.zeros(levels, channels))
 
-    def forward(self, x: Tensor, quality: Tensor) -> Tensor:
-        if quality.dim() == 4 and quality.shape[-2:] != x.shape[-2:]:
+    def forward(self, layer: nn.Module, x: Tensor, quality: Tensor) -> Tensor:
+        """``layer`` (a GDN or IGDN) applied to ``x``, its output conditioned on ``quality``."""
+        if quality.dim() == 4 and quality.shape[-2:] != (1, 1):
             quality = nn.functional.interpolate(quality, size=x.shape[-2:], mode="nearest")
-        scale = torch.exp(_interpolated(self.log_scale, quality))
-        return x * scale.to(x.dtype) + _interpolated(self.shift, quality).to(x.dtype)
+            scale, shift = torch.exp(_interpolated(self.log_scale, quality)), _interpolated(self.shift, quality)
+            return layer(x) * scale.to(x.dtype) + shift.to(x.dtype)
+        scale = torch.exp(_interpolated(self.log_scale, quality)).flatten(1).expand(x.shape[0], -1)
+        out, shift = layer(x, scale=scale), _interpolated(self.shift, quality).to(x.dtype)
+        return out + shift if torch.is_grad_enabled() else out.add_(shift)     # in place: 20 % of a GDN
 
 
 HIDDEN = (1, 3, 5)    # g_a's GDN and g_s's IGDN layers: their outputs are what ConditionalChannels scale

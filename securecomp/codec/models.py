@@ -63,19 +63,17 @@ def _channels_last(x: Tensor) -> Tensor:
 PRECISION_VARIABLE = "SECURECOMP_PRECISION"
 
 
-Between = dict[int, Callable[[Tensor], Tensor]]
+Between = dict[int, Callable[[nn.Module, Tensor], Tensor]]
 
 
 def through(transform: nn.Sequential, x: Tensor, between: Between | None = None, *, last: bool = True) -> Tensor:
-    """``transform``'s layers (all, or all but the last) with ``between[i]`` applied to layer i's
-    output: how a conditioned model (:class:`.meanscale.ConditionalChannels`) runs g_a and g_s."""
+    """``transform``'s layers (all, or all but the last), layer i applied as ``between[i](layer, x)``
+    where given: how a conditioned model (:class:`.meanscale.ConditionalChannels`) runs g_a and g_s."""
     layers = transform if last else transform[:-1]
     if not between:
         return layers(x)
     for i, layer in enumerate(layers):
-        x = layer(x)
-        if i in between:
-            x = between[i](x)
+        x = between[i](layer, x) if i in between else layer(x)
     return x
 
 
