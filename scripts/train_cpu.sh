@@ -143,15 +143,20 @@ s14() { MODEL=he2021-checkerboard-gain v2 v2-s14 runs/v2-s13/checkpoint.pt --lr 
 #     7,500 (q8 1.095 bpp / 39.24 dB); stopped at 8,483. The q8 ceiling on 4 val/clic2025 crops
 #     did not move (transform_ceiling.py --weights: 42.10, 34.93, 41.54, 36.32 dB against s14's
 #     42.09, 34.83, 41.54, 36.33): too early to judge the width; the new channels' zero readouts
-#     grow slowly at 3e-5 and may need a higher rate.
+#     grow slowly at 3e-5 and may need a higher rate. Session 15 resumed it to 15,524 (gb82 1.0148
+#     at 13,500, 1.0152 at 15,000) and moved on to s16.
 s15() {
     [[ -f runs/v2-s15-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s14/checkpoint.pt \
         runs/v2-s15-start.pt --encoder-width 144
     MODEL=he2021-checkerboard-gain v2 v2-s15 runs/v2-s15-start.pt --lr 3e-5 --warmup 300 --steps 200000 --seed 150
 }
 
-# s16: g_a's and g_s's hidden layers conditioned on the quality (per-quality channel scales and
-# shifts, starting at the identity), from s15's checkpoint; the tables learn at 10x (3e-4).
+# 16. Session 15: g_a's and g_s's hidden layers conditioned on the quality (per-quality channel
+#     scales and shifts, meanscale.ConditionalChannels, starting at the identity) from s15's
+#     checkpoint (step 15,524); the tables learn at 10x (3e-4). 2 threads: gb82 1.0155 at its
+#     start, 1.0144 at 1,500, 1.0055 at 6,000, 1.0038 at 10,500, 0.9998 at 13,500, 0.9981 at
+#     15,000 (q8 1.135 bpp / 39.48 dB against 1.094 / 39.24 at the start; shipped); stopped at
+#     15,016 for the benchmarks.
 s16() {
     [[ -f runs/v2-s16-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s15/checkpoint.pt \
         runs/v2-s16-start.pt --conditional
