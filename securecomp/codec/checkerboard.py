@@ -22,6 +22,7 @@ them. Decoding takes two passes, where a serial context (Minnen 2018) takes one 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -96,7 +97,7 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
         self.parameter_int = IntegerNetwork(self.parameter_net)
 
     @staticmethod
-    def widths_of(state: dict[str, Tensor]) -> dict[str, int]:
+    def widths_of(state: dict[str, Tensor]) -> dict[str, Any]:
         widths = MeanScaleGainHyperprior.widths_of(state)
         if "parameter_net.2.weight" in state:
             widths["hidden"] = state["parameter_net.2.weight"].shape[0]

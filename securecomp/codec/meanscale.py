@@ -21,6 +21,7 @@ at zero; likewise the mean half of h_s's last layer starts at zero.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -156,8 +157,8 @@ class MeanScaleGainHyperprior(CompressionModel):
         self.h_s_int = IntegerNetwork(self.h_s)
 
     @staticmethod
-    def widths_of(state: dict[str, Tensor]) -> dict[str, int]:
-        """The constructor's widths for weights ``state`` of this kind (or of a narrower start)."""
+    def widths_of(state: dict[str, Tensor]) -> dict[str, Any]:
+        """The constructor's arguments (widths, ``conditional``) for weights ``state`` of this kind."""
         M, N = state["g_s.0.weight"].shape[:2]
         analysis = state["g_a.0.weight"].shape[0]
         return ({"N": N, "M": M} | ({"analysis": analysis} if analysis != N else {})
