@@ -156,11 +156,21 @@ s15() {
 #     checkpoint (step 15,524); the tables learn at 10x (3e-4). 2 threads: gb82 1.0155 at its
 #     start, 1.0144 at 1,500, 1.0055 at 6,000, 1.0038 at 10,500, 0.9998 at 13,500, 0.9981 at
 #     15,000 (q8 1.135 bpp / 39.48 dB against 1.094 / 39.24 at the start; shipped); stopped at
-#     15,016 for the benchmarks.
+#     15,016 for the benchmarks. Resumed to 21,220 (0.99635 at 16,500, 0.99540 at 19,500, 0.99444
+#     at 21,000: q8 1.14 bpp / 39.5 dB) and moved on to s17.
 s16() {
     [[ -f runs/v2-s16-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s15/checkpoint.pt \
         runs/v2-s16-start.pt --conditional
     MODEL=he2021-checkerboard-gain v2 v2-s16 runs/v2-s16-start.pt --lr 3e-5 --warmup 300 --steps 200000 --seed 160
+}
+# 17. Session 16: one residual block in g_s after its first IGDN (scripts/derive_start.py --blocks 1,
+#     starting as the identity) from s16's checkpoint (step 21,220; gb82 0.9944 at 21,000), because
+#     the quality-8 ceiling no longer rises above quality 6's and g_s draws little more from fitted
+#     latents (see derive_start.py). The block learns at 10x (3e-4), the rest at 3e-5.
+s17() {
+    [[ -f runs/v2-s17-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s16/checkpoint.pt \
+        runs/v2-s17-start.pt --blocks 1
+    MODEL=he2021-checkerboard-gain v2 v2-s17 runs/v2-s17-start.pt --lr 3e-5 --warmup 300 --steps 200000 --seed 170
 }
 
 for stage in "$@"; do

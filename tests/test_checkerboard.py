@@ -219,6 +219,47 @@ def test_conditioning_starts_as_the_identity_and_then_changes_each_quality_on_it
         repo_script("scripts/derive_start.py").conditioned(state)
 
 
+@pytest.mark.parametrize("conditional", [False, True])
+def test_decoder_blocks_start_as_the_identity_learn_and_change_only_the_pixels(repo_script, conditional):
+    """scripts/derive_start.py --blocks: g_s with residual blocks after its first IGDN codes and
+    decodes exactly as its start did (with or without conditioning, whose hook they follow); the
+    blocks get a gradient; once they are not the identity the strings stay and the pixels move, and
+    the widths found in the weights rebuild the model."""
+    from securecomp.codec.catalog import model_for
+
+    script = repo_script("scripts/derive_start.py")
+    torch.manual_seed(11)
+    model = CheckerboardGainHyperprior(16, 24, conditional=conditional)
+    if conditional:
+        with torch.no_grad():
+            model.conditioning["g_s"][0].shift[5:7] = 0.1
+    model = spread(model).eval()
+    model.update_tables()
+    state = script.with_blocks(model.state_dict(), 2)
+    blocked = model_for("he2021-checkerboard-gain", like=state)
+    assert len(blocked.g_s_blocks) == 2 and (blocked.conditioning is not None) == conditional
+    blocked.load_state_dict(state)
+    blocked.eval().update_tables()
+    x, q = torch.rand(1, 3, 128, 128), torch.tensor([6.5])
+    coded = blocked.compress(x, q)
+    assert coded["strings"] == model.compress(x, q)["strings"]
+    before = model.decompress(coded["strings"], coded["shape"], q)
+    assert torch.equal(blocked.decompress(coded["strings"], coded["shape"], q), before)
+
+    blocked.train()
+    (blocked(x, q)["x_hat"] - x).square().mean().backward()
+    assert blocked.g_s_blocks[1].conv2.weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        blocked.g_s_blocks[0].conv2.weight.normal_(std=0.05)
+    blocked.eval()
+    assert blocked.compress(x, q)["strings"] == coded["strings"]
+    assert not torch.allclose(blocked.decompress(coded["strings"], coded["shape"], q), before, atol=1e-3)
+    with pytest.raises(SystemExit, match="blocks already"):
+        script.with_blocks(state, 1)
+    with pytest.raises(SystemExit, match="at least 1"):
+        script.with_blocks(model.state_dict(), 0)
+
+
 def test_a_quality_map_conditions_each_region_at_every_resolution():
     """ConditionalChannels take a per-latent quality map (region of interest) at any layer's
     resolution: each region gets its own quality's scale."""

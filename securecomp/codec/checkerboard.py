@@ -81,10 +81,11 @@ class CheckerboardGainHyperprior(MeanScaleGainHyperprior):
     """Mean-scale gain hyperprior plus a two-pass checkerboard context."""
 
     def __init__(self, N: int = 112, M: int = 320, hidden: int | None = None, analysis: int | None = None,
-                 conditional: bool = False):
+                 conditional: bool = False, blocks: int = 0):
         """``hidden``: the parameter network's width (default M; a model pruned to fewer latent
-        channels keeps its trained one); ``analysis`` and ``conditional``: as in the base class."""
-        super().__init__(N, M, analysis, conditional)
+        channels keeps its trained one); ``analysis``, ``conditional`` and ``blocks``: as in the
+        base class."""
+        super().__init__(N, M, analysis, conditional, blocks)
         hidden = hidden or M
         self.context_prediction = nn.Conv2d(M, M, 5, padding=2, groups=M)
         last = nn.Conv2d(hidden, 2 * M, 1)

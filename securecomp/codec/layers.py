@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["GDN", "IGDN", "conv", "deconv", "lower_bound", "subpixel", "IntegerNetwork", "FRAC_BITS"]
+__all__ = ["GDN", "IGDN", "ResidualBlock", "conv", "deconv", "lower_bound", "subpixel", "IntegerNetwork", "FRAC_BITS"]
 
 
 class _LowerBound(torch.autograd.Function):
@@ -100,6 +100,24 @@ class IGDN(GDN):
 
     def __init__(self, channels: int, **kwargs):
         super().__init__(channels, inverse=True, **kwargs)
+
+
+class ResidualBlock(nn.Module):
+    """x + conv(ReLU(conv(x))), two 3×3 convolutions at one resolution (He et al. 2016; the
+    decoder's residual blocks of Cheng et al. 2020). The second convolution starts at zero, so a new
+    block is the identity and a trained model given one codes as it did."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+        with torch.no_grad():
+            for parameter in self.conv2.parameters():
+                parameter.zero_()
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.conv2(torch.relu(self.conv1(x)))
+        return out + x if torch.is_grad_enabled() else out.add_(x)
 
 
 def conv(in_channels: int, out_channels: int, kernel_size: int = 5, stride: int = 2) -> nn.Conv2d:

@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from . import planar
 from .entropy import EntropyBottleneck, GaussianConditional
-from .layers import FRAC_BITS, IntegerNetwork, conv, deconv
+from .layers import FRAC_BITS, IntegerNetwork, ResidualBlock, conv, deconv
 from .models import Between, CompressionModel, analysis_transform, run_transform, synthesis_transform, through
 
 __all__ = ["MeanScaleGainHyperprior", "LAMBDAS", "MIN_QUALITY", "MAX_QUALITY", "lambda_of", "loss_weight",
@@ -128,6 +128,16 @@ class ConditionalChannels(nn.Module):
 
 
 HIDDEN = (1, 3, 5)    # g_a's GDN and g_s's IGDN layers: their outputs are what ConditionalChannels scale
+REFINED = 1           # g_s's first IGDN (1/8 of the image's side): its output goes through the blocks
+
+
+def _plain(layer: nn.Module, x: Tensor) -> Tensor:
+    return layer(x)
+
+
+def _then(hook, after: nn.Module, layer: nn.Module, x: Tensor) -> Tensor:
+    """``hook(layer, x)``, then ``after``: a hook of :func:`.models.through` followed by more layers."""
+    return after(hook(layer, x))
 
 
 class MeanScaleGainHyperprior(CompressionModel):
@@ -136,16 +146,20 @@ class MeanScaleGainHyperprior(CompressionModel):
     downsampling = 64
     continuous = True
 
-    def __init__(self, N: int = 112, M: int = 160, analysis: int | None = None, conditional: bool = False):
+    def __init__(self, N: int = 112, M: int = 160, analysis: int | None = None, conditional: bool = False,
+                 blocks: int = 0):
         """``analysis``: g_a's width (default N): the encoder can be wider than the decoder, at a
         cost in encoding time only (scripts/derive_start.py --encoder-width). ``conditional``:
-        g_a's and g_s's hidden layers get :class:`ConditionalChannels`."""
+        g_a's and g_s's hidden layers get :class:`ConditionalChannels`. ``blocks``: residual
+        blocks in g_s after its first IGDN (``g_s_blocks``; scripts/derive_start.py --blocks):
+        decoder capacity where it is cheap, at 1/64 of the pixels."""
         super().__init__()
         self.N, self.M, self.analysis = N, M, analysis or N
         self.conditioning = None if not conditional else nn.ModuleDict({
             "g_a": nn.ModuleList(ConditionalChannels(self.analysis) for _ in HIDDEN),
             "g_s": nn.ModuleList(ConditionalChannels(N) for _ in HIDDEN)})
         self.g_a, self.g_s = analysis_transform(self.analysis, M), synthesis_transform(N, M)
+        self.g_s_blocks = nn.Sequential(*(ResidualBlock(N) for _ in range(blocks))) if blocks else None
         self.h_a = nn.Sequential(conv(2 * M, N, 3, 1), nn.ReLU(inplace=True), conv(N, N), nn.ReLU(inplace=True),
                                  conv(N, N))
         self.h_s = nn.Sequential(deconv(N, N), nn.ReLU(inplace=True), deconv(N, N), nn.ReLU(inplace=True),
@@ -161,17 +175,23 @@ class MeanScaleGainHyperprior(CompressionModel):
         """The constructor's arguments (widths, ``conditional``) for weights ``state`` of this kind."""
         M, N = state["g_s.0.weight"].shape[:2]
         analysis = state["g_a.0.weight"].shape[0]
+        blocks = len({name.split(".")[1] for name in state if name.startswith("g_s_blocks.")})
         return ({"N": N, "M": M} | ({"analysis": analysis} if analysis != N else {})
-                | ({"conditional": True} if "conditioning.g_a.0.log_scale" in state else {}))
+                | ({"conditional": True} if "conditioning.g_a.0.log_scale" in state else {})
+                | ({"blocks": blocks} if blocks else {}))
 
     def _hyper_input(self, y: Tensor) -> Tensor:
         return torch.cat([y, torch.abs(y)], dim=1)
 
     def _between(self, transform: str, quality: Tensor) -> Between | None:
-        """The hooks that condition ``transform`` ("g_a" or "g_s") on ``quality`` (None: none)."""
-        if self.conditioning is None:
-            return None
-        return {i: partial(layer, quality=quality) for i, layer in zip(HIDDEN, self.conditioning[transform])}
+        """The hooks within ``transform`` ("g_a" or "g_s"): the conditioning on ``quality`` and g_s's
+        residual blocks (None: none)."""
+        hooks: Between = {}
+        if self.conditioning is not None:
+            hooks = {i: partial(layer, quality=quality) for i, layer in zip(HIDDEN, self.conditioning[transform])}
+        if transform == "g_s" and self.g_s_blocks is not None:
+            hooks[REFINED] = partial(_then, hooks.get(REFINED, _plain), self.g_s_blocks)
+        return hooks or None
 
     def y_of(self, x: Tensor, quality: Tensor) -> Tensor:
         """g_a(x) times the gains (float, differentiable: training and measurements)."""

@@ -142,13 +142,12 @@ def _check(config: TrainConfig) -> None:
 
 
 FAST_LR_FACTOR = 10      # parameters that learn 10 times faster than the transforms:
-FAST_PARAMETERS = ("gain.", "context_prediction.", "parameter_net.", "conditioning.")
+FAST_PARAMETERS = ("gain.", "context_prediction.", "parameter_net.", "conditioning.", "g_s_blocks.")
 
 
 def _with_fast_rate(model, main: list, lr: float) -> list[dict]:
-    """Adam parameter groups: the gain units, the checkerboard context and the conditional
-    channels (if any) learn
-    FAST_LR_FACTOR times faster than the transforms. At the transforms' rate the gains had moved by
+    """Adam parameter groups: the gain units, the checkerboard context, the conditional channels
+    and g_s's residual blocks (if any) learn FAST_LR_FACTOR times faster than the transforms. At the transforms' rate the gains had moved by
     0.02 in log after 3,000 steps while the low qualities needed their quantizers moved (session 7),
     and the context, started at zero, saved 0.06 % of y's bits after 3,000 steps (session 9)."""
     fast = {id(p) for name, p in model.named_parameters() if any(part in name for part in FAST_PARAMETERS)}
