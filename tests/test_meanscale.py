@@ -152,19 +152,25 @@ def test_refined_latents_never_lose_to_the_analysis_and_decode_with_the_normal_d
     assert all(p.requires_grad for p in model.parameters())       # the model is left as it was
 
 
-def _small_seamless_codec(monkeypatch):
+def _small_seamless_codec(monkeypatch, blocks: int = 0):
     from securecomp.codec import learned
 
     torch.manual_seed(1)
-    model = spread(MeanScaleGainHyperprior(16, 24))
+    model = MeanScaleGainHyperprior(16, 24, blocks=blocks)
+    if blocks:                                   # a residual block that is not the identity
+        with torch.no_grad():
+            model.g_s_blocks[0].conv2.weight.normal_(0, 0.2)
+    model = spread(model)
     model.continuous = True
     monkeypatch.setattr(learned, "_loaded", lambda model_id, quality: (model, torch.device("cpu")))
     return learned.LearnedCodec(learned.DEFAULT_MODEL), model
 
 
-def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(monkeypatch):
+@pytest.mark.parametrize("blocks", [0, 1])
+def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(monkeypatch, blocks):
     """Version-2 bodies: each tile's latents are those of g_a over the whole image, and each
-    tile's pixels those of g_s over the whole latent plane (so no tile edge can show)."""
+    tile's pixels those of g_s over the whole latent plane (so no tile edge can show), with
+    a residual block in g_s too (its reach still within tiling.HALO_LATENTS; two would pass it)."""
     import numpy as np
     from PIL import Image
 
@@ -172,7 +178,7 @@ def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(m
     from securecomp.codec.info import ImageInfo
     from securecomp.codec.learned import PLANAR
 
-    codec, model = _small_seamless_codec(monkeypatch)
+    codec, model = _small_seamless_codec(monkeypatch, blocks)
     rng = torch.Generator().manual_seed(0)
     smooth = torch.nn.functional.interpolate(torch.rand(1, 3, 50, 40, generator=rng), size=(700, 600), mode="bilinear")
     pixels = (smooth[0].permute(1, 2, 0) * 255).round().byte().numpy()
