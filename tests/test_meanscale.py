@@ -159,18 +159,19 @@ def _small_seamless_codec(monkeypatch, blocks: int = 0):
     model = MeanScaleGainHyperprior(16, 24, blocks=blocks)
     if blocks:                                   # a residual block that is not the identity
         with torch.no_grad():
-            model.g_s_blocks[0].conv2.weight.normal_(0, 0.2)
+            for block in model.g_s_blocks:
+                block.conv2.weight.normal_(0, 0.2)
     model = spread(model)
     model.continuous = True
     monkeypatch.setattr(learned, "_loaded", lambda model_id, quality: (model, torch.device("cpu")))
     return learned.LearnedCodec(learned.DEFAULT_MODEL), model
 
 
-@pytest.mark.parametrize("blocks", [0, 1])
+@pytest.mark.parametrize("blocks", [0, 1, 2])
 def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(monkeypatch, blocks):
     """Version-2 bodies: each tile's latents are those of g_a over the whole image, and each
     tile's pixels those of g_s over the whole latent plane (so no tile edge can show), with
-    a residual block in g_s too (its reach still within tiling.HALO_LATENTS; two would pass it)."""
+    residual blocks in g_s too (the model's synthesis_halo grows with their reach)."""
     import numpy as np
     from PIL import Image
 
@@ -193,7 +194,7 @@ def test_tiles_of_a_continuous_model_see_their_neighbours_like_one_whole_image(m
             window, own = tiling.analysis_window(pixels, tile)
             y, _ = model.analyse(window, q, own)
             assert torch.allclose(y, whole_y[(..., *tiling.own_latents(tile))], atol=1e-4)
-            window, own = tiling.synthesis_window(plane, tile)
+            window, own = tiling.synthesis_window(plane, tile, model.synthesis_halo)
             top, left, h, w = tile
             assert torch.allclose(model.synthesise(window, q)[0, :, own[0], own[1]],
                                   whole_x[0, :, top : top + h, left : left + w], atol=2e-3)

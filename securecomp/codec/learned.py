@@ -303,7 +303,7 @@ def _decode_planar(model, r: _wire.Reader, info: ImageInfo) -> np.ndarray:
     rgb = np.empty((info.height, info.width, 3), np.uint8)
     q = _quality(info.quality, model._device)
     for done, (top, left, h, w) in enumerate(tiles, passes + 1):
-        window, own = synthesis_window(plane, (top, left, h, w))
+        window, own = synthesis_window(plane, (top, left, h, w), model.synthesis_halo)
         rgb[top : top + h, left : left + w] = _pixels(model.synthesise(window, q)[0, :, own[0], own[1]])
         report_progress(done, total)
     return rgb

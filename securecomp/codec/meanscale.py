@@ -30,6 +30,7 @@ from . import planar
 from .entropy import EntropyBottleneck, GaussianConditional
 from .layers import FRAC_BITS, IntegerNetwork, ResidualBlock, conv, deconv
 from .models import Between, CompressionModel, analysis_transform, run_transform, synthesis_transform, through
+from .tiling import HALO_LATENTS
 
 __all__ = ["MeanScaleGainHyperprior", "LAMBDAS", "MIN_QUALITY", "MAX_QUALITY", "lambda_of", "loss_weight",
            "initial_gains", "ConditionalChannels"]
@@ -179,6 +180,12 @@ class MeanScaleGainHyperprior(CompressionModel):
         return ({"N": N, "M": M} | ({"analysis": analysis} if analysis != N else {})
                 | ({"conditional": True} if "conditioning.g_a.0.log_scale" in state else {})
                 | ({"blocks": blocks} if blocks else {}))
+
+    @property
+    def synthesis_halo(self) -> int:
+        """Latents of context a tile's g_s needs on each side: g_s reaches 30 px, each residual
+        block 16 px more (tiling.HALO_LATENTS, 48 px, covers one)."""
+        return HALO_LATENTS + max(0, len(self.g_s_blocks or ()) - 1)
 
     def _hyper_input(self, y: Tensor) -> Tensor:
         return torch.cat([y, torch.abs(y)], dim=1)

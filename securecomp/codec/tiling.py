@@ -35,7 +35,8 @@ TILE = 512
 PAD = 64
 LATENT = 16                 # image pixels per latent position
 HALO_PIXELS = 32            # multiple of LATENT
-HALO_LATENTS = 3            # 48 px of context for g_s (it reaches 30 px; 46 px with one residual block)
+HALO_LATENTS = 3            # 48 px of context for g_s (it reaches 30 px; 46 px with one residual block,
+                            # and each further block 16 px more: the model's synthesis_halo)
 
 __all__ = ["TILE", "PAD", "LATENT", "tiles", "padded", "own_latents", "analysis_window", "synthesis_window",
            "Progress", "reporting_progress", "report_progress"]
@@ -98,12 +99,13 @@ def analysis_window(rgb: np.ndarray, tile: tuple[int, int, int, int]) -> tuple[T
     return x, own
 
 
-def synthesis_window(latent: Tensor, tile: tuple[int, int, int, int]) -> tuple[Tensor, tuple[slice, slice]]:
-    """The tile's latents with HALO_LATENTS of context from ``latent`` (the whole plane), and the
-    slices of the tile's own pixels in g_s's output."""
+def synthesis_window(latent: Tensor, tile: tuple[int, int, int, int],
+                     halo: int = HALO_LATENTS) -> tuple[Tensor, tuple[slice, slice]]:
+    """The tile's latents with ``halo`` latents of context from ``latent`` (the whole plane), and
+    the slices of the tile's own pixels in g_s's output."""
     top, left, h, w = tile
-    r0, r1 = _span(top // LATENT, (top + padded(h)) // LATENT, HALO_LATENTS, latent.shape[2])
-    c0, c1 = _span(left // LATENT, (left + padded(w)) // LATENT, HALO_LATENTS, latent.shape[3])
+    r0, r1 = _span(top // LATENT, (top + padded(h)) // LATENT, halo, latent.shape[2])
+    c0, c1 = _span(left // LATENT, (left + padded(w)) // LATENT, halo, latent.shape[3])
     own = (slice((top // LATENT - r0) * LATENT, (top // LATENT - r0) * LATENT + h),
            slice((left // LATENT - c0) * LATENT, (left // LATENT - c0) * LATENT + w))
     return latent[:, :, r0:r1, c0:c1], own
