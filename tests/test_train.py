@@ -9,6 +9,7 @@ from PIL import Image
 
 from securecomp.cli import main
 from securecomp.codec import train
+from securecomp.errors import ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,25 @@ def test_a_step_does_not_depend_on_the_aux_gradient_left_from_the_step_before(im
         run.train_step()
     after = dict(resumed.model.named_parameters())
     assert all(torch.equal(value, after[name]) for name, value in trainer.model.named_parameters())
+
+
+def test_top_share_spends_that_share_of_the_crops_on_the_top_qualities(images, tmp_path):
+    """--top-share S: about S of the crops draw their quality from [6, 8], the rest from [1, 8] as
+    before (so about S + (1 - S) * 2/7 land at 6 or above); 0 keeps the draws as they were."""
+    from securecomp.codec.train_config import TrainConfig
+
+    def draws(share: float) -> torch.Tensor:
+        trainer = train.Trainer(TrainConfig(model="mbt2018-mean-gain", quality=None, data=str(images), val=None,
+                                            out=str(tmp_path / f"run{share}"), crop=64, device="cpu", seed=5,
+                                            top_share=share))
+        return torch.cat([trainer._draw_rates(100)[0] for _ in range(20)])
+
+    plain, top = draws(0.0), draws(0.5)
+    assert plain.min() >= 1 and plain.max() <= 8 and abs(float((plain >= 6).float().mean()) - 2 / 7) < 0.03
+    assert abs(float((top >= 6).float().mean()) - (0.5 + 0.5 * 2 / 7)) < 0.03 and top.min() < 2
+    with pytest.raises(ParameterError, match="top-share"):
+        train.Trainer(TrainConfig(model="mbt2018-mean-gain", quality=None, data=str(images), top_share=1.0,
+                                  out=str(tmp_path / "bad"), device="cpu"))
 
 
 def test_resume_continues_from_the_saved_step_and_init_starts_a_new_run(images, tmp_path):

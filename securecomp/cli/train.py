@@ -56,6 +56,9 @@ def add_parser(commands: Subparsers) -> None:
     command.add_argument("--precision", choices=("auto", "bf16", "float32"), default=TrainConfig.precision,
                          help="bf16 autocast of the transforms: 2.3x faster steps on CPUs with AVX-512 BF16 "
                          "(benchmarks/bench_train_step.py); auto: bf16 on CUDA, float32 on the CPU")
+    command.add_argument("--top-share", type=float, default=TrainConfig.top_share, metavar="SHARE",
+                         help="continuous model: draw this share of the crops' qualities from [6, 8] instead of "
+                         "[1, 8], to spend more of the training on the top qualities (default 0)")
     command.set_defaults(run=run_train)
 
 

@@ -135,11 +135,17 @@ def _check(config: TrainConfig) -> None:
         raise ParameterError(f"--latent-gain must be positive, got {config.latent_gain}")
     if config.precision not in ("auto", "bf16", "float32"):
         raise ParameterError(f"--precision must be auto, bf16 or float32, got {config.precision!r}")
+    if not 0 <= config.top_share < 1:
+        raise ParameterError(f"--top-share must be a share in [0, 1), got {config.top_share}")
     if not 0 <= config.ema < 1:
         raise ParameterError(f"--ema must be a decay in [0, 1), got {config.ema}", hint="e.g. 0.999; 0 turns it off")
     if min(config.steps, config.batch_size, config.val_every) <= 0 or config.lr <= 0 or config.warmup < 0:
         raise ParameterError("--steps, --batch-size, --val-every and --lr must be positive, --warmup at least 0")
 
+
+# --top-share draws from here up: the qualities whose coded PSNR sits within a dB of the transforms'
+# ceiling (benchmarks/transform_ceiling.py), so that only better transforms raise them
+TOP_QUALITY = 6
 
 FAST_LR_FACTOR = 10      # parameters that learn 10 times faster than the transforms:
 FAST_PARAMETERS = ("gain.", "context_prediction.", "parameter_net.", "conditioning.", "g_s_blocks.")
@@ -332,13 +338,16 @@ class Trainer:
 
     def _draw_rates(self, n: int) -> tuple[torch.Tensor | None, float | torch.Tensor, float | torch.Tensor]:
         """(qualities, λ, loss weight): None, the quality's λ and 1; or for a continuous-rate model
-        one quality per image drawn uniformly from [1, 8] (λ log-uniform over the whole range),
-        its λ and its weight (meanscale.loss_weight)."""
+        one quality per image drawn uniformly from [1, 8] (λ log-uniform over the whole range), or
+        with probability ``top_share`` from [TOP_QUALITY, 8], its λ and its weight
+        (meanscale.loss_weight)."""
         if self.config.quality is not None:
             return None, LAMBDAS[self.config.quality], 1.0
         from .meanscale import MAX_QUALITY, MIN_QUALITY, lambda_of, loss_weight
 
-        quality = torch.tensor([self.rng.uniform(MIN_QUALITY, MAX_QUALITY) for _ in range(n)])
+        share = self.config.top_share       # (no draw at 0, so that older runs resume as they were)
+        lowest = [TOP_QUALITY if share and self.rng.random() < share else MIN_QUALITY for _ in range(n)]
+        quality = torch.tensor([self.rng.uniform(low, MAX_QUALITY) for low in lowest])
         return quality.to(self.device), lambda_of(quality).to(self.device), loss_weight(quality).to(self.device)
 
     def fit(self, progress: bool = True) -> dict[str, float]:

@@ -33,5 +33,6 @@ class TrainConfig:
     latent_gain: float = 1.0          # with --init: fold this gain into the weights first (scale_latents)
     ema: float = 0.0                  # decay of the weights' moving average (0: none)
     precision: str = "auto"           # "bf16" autocast, "float32", or auto: bf16 on CUDA only
+    top_share: float = 0.0            # continuous model: share of crops whose quality is drawn from [6, 8]
     init: str | None = None           # checkpoint or shipped weights file to start from (fine-tuning)
     resume: str | None = None
