@@ -172,6 +172,13 @@ s17() {
         runs/v2-s17-start.pt --blocks 1
     MODEL=he2021-checkerboard-gain v2 v2-s17 runs/v2-s17-start.pt --lr 3e-5 --warmup 300 --steps 200000 --seed 170
 }
+# 18. Session 16: s17 (2 threads: gb82 0.9942 at its start, 0.9937 at 1,500, 0.9930 at 3,000, 0.9925
+#     at 4,500, the pace s16 had; q8 39.54 -> 39.55 dB; the q8 ceiling on four 512 px clic crops
+#     +0.01-0.04 dB at 3,300: the block grows slowly) went on from its checkpoint (step 4,540) with
+#     a quarter of the crops' qualities drawn from [6, 8] (--top-share 0.25: 46 % of the crops at
+#     6 or above instead of 29 %), to learn whether more training at the top lifts it.
+s18() { MODEL=he2021-checkerboard-gain v2 v2-s18 runs/v2-s17/checkpoint.pt --lr 3e-5 --warmup 300 --steps 200000 \
+    --seed 180 --top-share 0.25; }
 
 for stage in "$@"; do
     "$stage"
