@@ -176,7 +176,10 @@ s17() {
 #     at 4,500, the pace s16 had; q8 39.54 -> 39.55 dB; the q8 ceiling on four 512 px clic crops
 #     +0.01-0.04 dB at 3,300: the block grows slowly) went on from its checkpoint (step 4,540) with
 #     a quarter of the crops' qualities drawn from [6, 8] (--top-share 0.25: 46 % of the crops at
-#     6 or above instead of 29 %), to learn whether more training at the top lifts it.
+#     6 or above instead of 29 %), to learn whether more training at the top lifts it. 2 threads:
+#     gb82 0.9924 at its start, 0.9911 at 4,500, 0.9901 at 9,000, 0.9888 at 13,500 (q8 1.153 bpp /
+#     39.68 dB against 1.143 / 39.55; q1-q5 within 0.02 dB and 0.002 bpp of the start): faster than
+#     s16 and s17 (about 0.001 per 1,500 steps); its best.pt (13,500) shipped; stopped at 13,878.
 s18() { MODEL=he2021-checkerboard-gain v2 v2-s18 runs/v2-s17/checkpoint.pt --lr 3e-5 --warmup 300 --steps 200000 \
     --seed 180 --top-share 0.25; }
 
