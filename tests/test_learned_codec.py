@@ -25,7 +25,10 @@ def _psnr(a: Image.Image, b: Image.Image) -> float:
 
 
 def _astronaut(width: int, height: int, mode: str = "RGB") -> Image.Image:
-    return Image.fromarray(data.astronaut()[:height, :width]).convert(mode)
+    """The 512 × 512 astronaut, cut or mirrored out to width × height."""
+    rgb = data.astronaut()
+    rgb = np.pad(rgb, ((0, max(height - 512, 0)), (0, max(width - 512, 0)), (0, 0)), mode="symmetric")
+    return Image.fromarray(rgb[:height, :width]).convert(mode)
 
 
 def test_weights_fit_their_budgets_and_match_their_sha256():
@@ -76,6 +79,31 @@ def test_images_larger_than_a_tile_are_coded_in_tiles_and_reassembled():
     whole = securecomp.decompress(securecomp.compress(image, codec="learned", quality=SHIPPED[-1]))
     assert whole.size == image.size
     assert _psnr(image, whole) > 20
+
+
+def test_the_transform_window_changes_no_byte_and_no_pixel(monkeypatch):
+    """Planar bodies run g_a and g_s on windows (tiling.WINDOW) that no format depends on: an
+    image coded and decoded in 192-pixel windows (3 × 2 of them) gives the bytes and pixels of one
+    window, up to one level where float sums round differently."""
+    from securecomp.codec import learned
+
+    from securecomp.codec.tiling import reporting_progress
+
+    image, totals = _astronaut(TILE + 40, 300), set()
+
+    def coded(call):
+        with reporting_progress(lambda done, total: totals.add(total)):
+            return call()
+
+    one = coded(lambda: securecomp.compress(image, codec="learned", quality=5))
+    monkeypatch.setattr(learned, "WINDOW", 192)
+    many = coded(lambda: securecomp.compress(image, codec="learned", quality=5))
+    split = np.asarray(coded(lambda: securecomp.decompress(one)), dtype=int)
+    monkeypatch.undo()
+    whole = np.asarray(securecomp.decompress(one), dtype=int)
+    assert totals == {1 + 4, 6 + 4}          # windows, then two passes over each of 2 coding tiles
+    assert abs(len(many) - len(one)) <= 8
+    assert np.abs(split - whole).max() <= 1 and np.mean(split != whole) < 1e-3
 
 
 def test_rate_and_quality_rise_with_the_quality_level():

@@ -499,10 +499,11 @@ def two_tiles() -> Image.Image:
 
 
 @pytest.mark.parametrize(("codec", "steps"),
-                         [("learned", 6), ("bandara2020-sae", 2)])
+                         [("learned", 5), ("bandara2020-sae", 2)])
 def test_the_learned_codecs_report_progress_per_tile(two_tiles, codec, steps):
-    """Per tile: the per-quality model codes it in one step; the continuous model analyses it, then
-    codes it in two passes (encoding), or decodes its two passes, then synthesises it (decoding)."""
+    """The per-quality model codes each tile in one step. The continuous model analyses the image
+    (one window of up to WINDOW pixels), then codes each tile in two passes (encoding); or it
+    decodes each tile's two passes, then synthesises the window (decoding)."""
     key, calls = generate_key(), []
     blob = encrypt(two_tiles, key=key, codec=codec, quality=4, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(step, steps) for step in range(1, steps + 1)]
@@ -526,9 +527,9 @@ def test_a_large_image_shows_a_tile_bar_on_a_terminal_only(tmp_path, key_file, t
     monkeypatch.setattr(commands, "PROGRESS_PIXELS", 520 * 40 - 1)      # "large" for this test
     monkeypatch.setattr(commands, "_stderr_is_terminal", lambda: True)
     code, _, err = run(capsys, "encrypt", source, "-o", tmp_path / "a.sc", "--key-file", key_file, "--quality", "2")
-    assert code == 0 and "encrypt" in err and "6/6" in err and "step" in err and "error" not in err
+    assert code == 0 and "encrypt" in err and "5/5" in err and "step" in err and "error" not in err
     code, _, err = run(capsys, "decrypt", tmp_path / "a.sc", "-o", tmp_path / "a.png", "--key-file", key_file)
-    assert code == 0 and "decrypt" in err and "6/6" in err      # each tile's two passes, then each tile's pixels
+    assert code == 0 and "decrypt" in err and "5/5" in err      # each tile's two passes, then the window's pixels
     monkeypatch.setattr(commands, "_stderr_is_terminal", lambda: False)
     code, _, err = run(capsys, "decrypt", tmp_path / "a.sc", "-o", tmp_path / "b.png", "--key-file", key_file)
     assert code == 0 and err == ""

@@ -113,7 +113,7 @@ def quantize_pmf(pmf: np.ndarray) -> np.ndarray:
 def encode(symbols: np.ndarray, indexes: np.ndarray, tables: CdfTables) -> bytes:
     """Range-code ``symbols[i]`` with table ``indexes[i]``; returns little-endian 32-bit words."""
     symbols, indexes = _check(symbols, indexes, tables)
-    order = np.argsort(indexes, kind="stable")
+    order = _table_order(indexes, tables.count)
     idx = indexes[order]
     values = symbols[order] - tables.offsets[idx]
     escapes = tables.escapes[idx]
@@ -144,7 +144,7 @@ def decode(data: bytes, indexes: np.ndarray, tables: CdfTables) -> np.ndarray:
 
 
 def _decode(decoder, indexes: np.ndarray, tables: CdfTables) -> np.ndarray:
-    order = np.argsort(indexes, kind="stable")
+    order = _table_order(indexes, tables.count)
     idx = indexes[order]
     values = np.empty(len(idx), dtype=np.int64)
     for t, lo, hi in _groups(idx, tables.count):
@@ -156,6 +156,13 @@ def _decode(decoder, indexes: np.ndarray, tables: CdfTables) -> np.ndarray:
     symbols = np.empty_like(values)
     symbols[order] = values + tables.offsets[idx]
     return symbols
+
+
+def _table_order(indexes: np.ndarray, count: int) -> np.ndarray:
+    """The stable order that groups symbols by table. A stable sort has one result, so the dtype
+    only picks the algorithm: numpy radix-sorts 16-bit keys, ~15 times faster than its int64 timsort."""
+    keys = indexes.astype(np.uint16) if count <= 1 << 16 else indexes
+    return np.argsort(keys, kind="stable")
 
 
 def _groups(sorted_indexes: np.ndarray, count: int):

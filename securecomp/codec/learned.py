@@ -31,7 +31,7 @@ from .. import _wire
 from ..errors import CodecError, FormatError, ParameterError
 from .info import ImageInfo
 from .registry import get_codec
-from .tiling import PAD, TILE, report_progress
+from .tiling import PAD, TILE, WINDOW, report_progress
 from .tiling import tiles as _tiles
 from .zoo import DEFAULT_MODEL
 
@@ -246,8 +246,8 @@ def _code_planar(model, rgb: np.ndarray, quality: float, effort: str, device) ->
     y = torch.empty(1, model.M, padded(height) // LATENT, padded(width) // LATENT, device=device)
     z_size = (y.shape[2] // planar.Z_STRIDE, y.shape[3] // planar.Z_STRIDE)
     z = torch.empty(1, model.N, *z_size, device=device) if effort == "max" else None
-    tiles = _tiles(width, height)
-    total = (1 + model.coding_passes) * len(tiles)     # analysis, then each coding pass, of each tile
+    tiles = _tiles(width, height, TILE if z is not None else WINDOW)    # refinement's memory grows with its tile
+    total = len(tiles) + _passes(model, y.shape[2], y.shape[3])         # analysis, then the coding passes
     for done, tile in enumerate(tiles, 1):
         x, own = analysis_window(rgb, tile)
         x, at = x.to(device), own_latents(tile)
@@ -272,6 +272,13 @@ def _refine_tile(model, x, own: tuple[slice, slice], q, y, z, at: tuple[slice, s
     z[(..., *(slice(s.start // Z_STRIDE, s.stop // Z_STRIDE) for s in at))] = refined_z
 
 
+def _passes(model, height: int, width: int) -> int:
+    """How many coding passes (progress steps) planar makes over a latent plane of height × width."""
+    from . import planar
+
+    return planar.string_count(model, height, width) - 1
+
+
 def _counter(done: int, total: int):
     """A progress() for planar that goes on from ``done`` of ``total`` steps."""
     steps = iter(range(done + 1, total + 1))
@@ -294,11 +301,11 @@ def _planar_latents(model, r: _wire.Reader, info: ImageInfo, total: int = 0):
 def _decode_planar(model, r: _wire.Reader, info: ImageInfo) -> np.ndarray:
     """Pixels of a version-4 body: the whole latent plane, then g_s per tile with the
     neighbouring latents as context."""
-    from .tiling import synthesis_window
+    from .tiling import LATENT, padded, synthesis_window
 
-    tiles = _tiles(info.width, info.height)
-    passes = model.coding_passes * len(tiles)
-    total = passes + len(tiles)     # each coding pass, then the synthesis, of each tile
+    tiles = _tiles(info.width, info.height, WINDOW)
+    passes = _passes(model, padded(info.height) // LATENT, padded(info.width) // LATENT)
+    total = passes + len(tiles)     # the coding passes, then the synthesis of each window
     plane = _planar_latents(model, r, info, total)
     rgb = np.empty((info.height, info.width, 3), np.uint8)
     q = _quality(info.quality, model._device)

@@ -1,7 +1,9 @@
 """Seamless tiles for the learned codec (learned body version 2).
 
 The image is coded in tiles of at most ``TILE`` pixels so that memory stays bounded, but the
-transforms see across tile edges, so that no edge shows:
+transforms see across tile edges, so that no edge shows. The transforms of a planar body (version
+4) run on windows of up to ``WINDOW`` pixels instead: no format depends on them, and fewer, larger
+windows compute fewer halos (a Kodak image is one window, not two) and keep both cores busier.
 
 - analysis: g_a runs on the tile plus ``HALO_PIXELS`` of its neighbours on every side (g_a's
   receptive field reaches 30 px), and the tile's own latents are cut out of the result; the
@@ -32,13 +34,14 @@ if TYPE_CHECKING:       # torch is imported by the functions that need it, not w
     from torch import Tensor
 
 TILE = 512
+WINDOW = 1024               # side of the transforms' windows in planar bodies (memory: bench_learned_memory.py)
 PAD = 64
 LATENT = 16                 # image pixels per latent position
 HALO_PIXELS = 32            # multiple of LATENT
 HALO_LATENTS = 3            # 48 px of context for g_s (it reaches 30 px; 46 px with one residual block,
                             # and each further block 16 px more: the model's synthesis_halo)
 
-__all__ = ["TILE", "PAD", "LATENT", "tiles", "padded", "own_latents", "analysis_window", "synthesis_window",
+__all__ = ["TILE", "WINDOW", "PAD", "LATENT", "tiles", "padded", "own_latents", "analysis_window", "synthesis_window",
            "Progress", "reporting_progress", "report_progress"]
 
 Progress = Callable[[int, int], None]       # progress(done, total): steps (tiles) done so far
@@ -67,10 +70,10 @@ def own_latents(tile: tuple[int, int, int, int]) -> tuple[slice, slice]:
     return slice(top // LATENT, (top + padded(h)) // LATENT), slice(left // LATENT, (left + padded(w)) // LATENT)
 
 
-def tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
-    """(top, left, height, width) of each tile, row-major, in image pixels."""
-    return [(top, left, min(TILE, height - top), min(TILE, width - left))
-            for top in range(0, height, TILE) for left in range(0, width, TILE)]
+def tiles(width: int, height: int, side: int = TILE) -> list[tuple[int, int, int, int]]:
+    """(top, left, height, width) of each tile of at most ``side`` pixels, row-major."""
+    return [(top, left, min(side, height - top), min(side, width - left))
+            for top in range(0, height, side) for left in range(0, width, side)]
 
 
 def padded(side: int) -> int:
