@@ -19,8 +19,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from securecomp.codec import zoo  # noqa: E402
-from securecomp.codec.meanscale import LAMBDAS as LAMBDAS_V2  # noqa: E402
-from securecomp.codec.train import LAMBDAS  # noqa: E402
+from securecomp.codec.meanscale import LAMBDAS  # noqa: E402
+from securecomp.codec.train import PER_QUALITY_LAMBDAS  # noqa: E402
 
 
 def run_record(weights: Path) -> dict:
@@ -65,7 +65,7 @@ def _last_validation(val: list[dict]) -> dict:
 
 def _lambdas(quality: int | None) -> float | list[float]:
     """The λ a run trained for: one quality's, or every integer quality's for a continuous model."""
-    return list(LAMBDAS_V2) if quality is None else LAMBDAS[quality]
+    return list(LAMBDAS) if quality is None else PER_QUALITY_LAMBDAS[quality]
 
 
 def _run_log(run: Path, upto: float = float("inf")) -> tuple[dict, float, list[dict]]:

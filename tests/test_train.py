@@ -255,7 +255,7 @@ def test_with_ema_the_average_is_validated_saved_resumed_and_exported(images, tm
         model = model_for("bandara2020-sae", 3)
         model.load_state_dict(weights)
         tensors = train.load_images(train.image_files(images), 64)
-        return train.validate(model, tensors, train.LAMBDAS[3], torch.device("cpu"))["loss"]
+        return train.validate(model, tensors, train.PER_QUALITY_LAMBDAS[3], torch.device("cpu"))["loss"]
 
     assert zoo.weights_of(state) is state["ema"]
     assert loss(state["ema"]) == pytest.approx(last["loss"], rel=1e-5)

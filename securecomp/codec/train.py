@@ -31,7 +31,8 @@ from . import zoo
 from .train_config import TrainConfig
 
 VAL_QUALITIES = (1, 3, 5, 8)     # where a continuous-rate model is validated
-LAMBDAS = {1: 0.0018, 2: 0.0035, 3: 0.0067, 4: 0.0130, 5: 0.0250, 6: 0.0483, 7: 0.0932, 8: 0.1800}
+# λ of a per-quality model (--quality: CompressAI's ladder); the continuous model's are meanscale.LAMBDAS
+PER_QUALITY_LAMBDAS = {1: 0.0018, 2: 0.0035, 3: 0.0067, 4: 0.0130, 5: 0.0250, 6: 0.0483, 7: 0.0932, 8: 0.1800}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
 
@@ -123,7 +124,7 @@ def _check(config: TrainConfig) -> None:
     if config.model in CONTINUOUS_MODELS:
         if config.quality is not None:
             raise ParameterError(f"{config.model} trains every quality at once; leave out --quality")
-    elif config.quality not in LAMBDAS:
+    elif config.quality not in PER_QUALITY_LAMBDAS:
         raise ParameterError(f"quality must be 1..8, got {config.quality}")
     if config.crop <= 0 or config.crop % 64:
         raise ParameterError(f"--crop must be a positive multiple of 64, got {config.crop}")
@@ -342,7 +343,7 @@ class Trainer:
         with probability ``top_share`` from [TOP_QUALITY, 8], its λ and its weight
         (meanscale.loss_weight)."""
         if self.config.quality is not None:
-            return None, LAMBDAS[self.config.quality], 1.0
+            return None, PER_QUALITY_LAMBDAS[self.config.quality], 1.0
         from .meanscale import MAX_QUALITY, MIN_QUALITY, lambda_of, loss_weight
 
         share = self.config.top_share       # (no draw at 0, so that older runs resume as they were)
@@ -378,7 +379,7 @@ class Trainer:
         if self.config.quality is None:
             result = validate_range(self.evaluated, self.val_images, self.device)
         else:
-            result = validate(self.evaluated, self.val_images, LAMBDAS[self.config.quality], self.device)
+            result = validate(self.evaluated, self.val_images, PER_QUALITY_LAMBDAS[self.config.quality], self.device)
         self.log("val", **result)
         self.last_val = result | {"validated_at": self.step}    # "done" repeats it: say from when
         if result["loss"] < self.best:
