@@ -1,8 +1,9 @@
-"""Derive a training start from trained weights of the continuous model: fewer latent channels
-(--keep), a wider encoder (--encoder-width), transforms conditioned on the quality (--conditional)
-or residual blocks in the decoder (--blocks).
+"""Derive a training start from trained weights of the continuous model: fewer or more latent
+channels (--keep, --latents), a wider encoder (--encoder-width), transforms conditioned on the
+quality (--conditional) or residual blocks in the decoder (--blocks).
 
-    python scripts/derive_start.py WEIGHTS OUT (--keep 160 | --encoder-width 144 | --conditional | --blocks 1)
+    python scripts/derive_start.py WEIGHTS OUT (--keep 160 | --latents 192 | --encoder-width 144 |
+        --conditional | --blocks 1)
 
 WEIGHTS is a training checkpoint (its moving average), a best.pt or a shipped weights file of
 he2021-checkerboard-gain (or mbt2018-mean-gain); OUT gets the derived weights, which `securecomp
@@ -15,6 +16,19 @@ mean halves of h_s's output and of the parameter network's input and output, the
 gains. The parameter network keeps its hidden width (checkerboard ``hidden``). Session 12 found
 channels 160-319 dead (benchmarks/latent_channels.py: no nonzero symbol at any quality), so pruning
 them changed only what their means told g_s: a fine-tune had to win that back.
+
+--latents M' adds latent channels up to M', the other way round from the M = 320 of session 8. That
+one gave the new channels small random analysis weights and silent synthesis weights, and training
+never grew them: their values rounded to 0, so g_s saw nothing whatever they held (no distortion
+gradient either way) while the rate pushed them down (their gains fell to e^-4; 160-319 were
+pruned in session 13). Here g_a writes them with zero weights (y = 0: no symbol, no bit) and g_s
+reads them with random weights of its other rows' spread, so that the straight-through gradient
+of the distortion reaches g_a's new rows at once: they grow where what they carry is worth its
+bits. h_a, h_s, the context's reader and the parameter network treat them as silent (zero weights:
+mean 0, the smallest scale), and their gains start at the mean of the others'. The model codes the
+same pixels as before (the new channels' symbols are all 0, at a few bytes per image). Why: at
+qualities 4 and up all 160 channels carry bits (90 % of quality 8's in 137 of them, 4 crops of
+val/clic2025), and the quality-8 ceiling is what holds Kodak below 38 dB.
 
 --encoder-width W widens g_a's hidden layers to W channels; the decoder, the bitstream and the
 images already written do not change, and only encoding pays (benchmarks/bench_encoder_width.py).
@@ -86,6 +100,45 @@ def pruned(state: dict[str, torch.Tensor], keep: int) -> dict[str, torch.Tensor]
     return {name: value.clone() for name, value in out.items()}
 
 
+def grown(state: dict[str, torch.Tensor], latents: int, seed: int = 0) -> dict[str, torch.Tensor]:
+    """``state`` with ``latents`` latent channels, the new ones silent but read (--latents: module
+    docstring)."""
+    M = state["g_a.6.weight"].shape[0]
+    if latents <= M:
+        raise SystemExit(f"--latents must be above today's {M}, got {latents}")
+    generator = torch.Generator().manual_seed(seed)
+    extra = latents - M
+
+    def added(value: torch.Tensor, dim: int, count: int, fill: str) -> torch.Tensor:
+        """``value`` along ``dim`` made of ``count`` blocks of M channels, each followed by ``extra``
+        new ones: zeros, or random of the old ones' spread ("random")."""
+        parts = []
+        for old in value.float().split(M, dim=dim):
+            shape = list(old.shape)
+            shape[dim] = extra
+            new = torch.zeros(shape)
+            if fill == "random":
+                new = torch.randn(shape, generator=generator) * old.std()
+            parts += [old, new]
+        return torch.cat(parts, dim=dim)
+
+    out = {name: value.float().clone() for name, value in state.items()}
+    for name, fill in (("g_a.6.weight", "zero"), ("g_a.6.bias", "zero"), ("g_s.0.weight", "random"),
+                       ("context_prediction.weight", "random"), ("context_prediction.bias", "zero")):
+        if name in out:
+            out[name] = added(out[name], 0, 1, fill)
+    for name in _ROWS_TWO:
+        if name in out:
+            out[name] = added(out[name], 0, 2, "zero")
+    out["h_a.0.weight"] = added(out["h_a.0.weight"], 1, 2, "zero")
+    if "parameter_net.0.weight" in out:
+        out["parameter_net.0.weight"] = added(out["parameter_net.0.weight"], 1, 3, "zero")
+    for name in ("gain.log_gain", "inverse_gain.log_gain"):
+        table = out[name]
+        out[name] = torch.cat([table, table.mean(dim=1, keepdim=True).expand(-1, extra)], dim=1)
+    return out
+
+
 CONVS, GDNS = (0, 2, 4, 6), (1, 3, 5)
 
 
@@ -147,6 +200,7 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     change = parser.add_mutually_exclusive_group(required=True)
     change.add_argument("--keep", type=int, help="latent channels to keep")
+    change.add_argument("--latents", type=int, help="latent channels to grow to")
     change.add_argument("--encoder-width", type=int, help="g_a's new hidden width")
     change.add_argument("--conditional", action="store_true", help="condition g_a and g_s on the quality")
     change.add_argument("--blocks", type=int, help="residual blocks to add to g_s")
@@ -156,6 +210,9 @@ def main() -> None:
                        lambda state: with_blocks(state, args.blocks))
     elif args.conditional:
         zoo.save_start(args.weights, args.out, "g_a and g_s conditioned on the quality", conditioned)
+    elif args.latents is not None:
+        zoo.save_start(args.weights, args.out, f"grown to M = {args.latents}",
+                       lambda state: grown(state, args.latents))
     elif args.keep is not None:
         zoo.save_start(args.weights, args.out, f"pruned to M = {args.keep}", lambda state: pruned(state, args.keep))
     else:

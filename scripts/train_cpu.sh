@@ -186,8 +186,21 @@ s18() { MODEL=he2021-checkerboard-gain v2 v2-s18 runs/v2-s17/checkpoint.pt --lr 
 # 19. Session 17: s18's checkpoint (step 15,217) with half the crops' qualities from [6, 8]
 #     (--top-share 0.5: 64 % of the crops at 6 or above), since quality 8 on Kodak (36.8 dB) is the
 #     one target left and s18's quarter had stopped lifting it; watch q1-q5 for what it costs.
+#     Stopped at 1,242 (gb82 0.9893 at its start) for s20.
 s19() { MODEL=he2021-checkerboard-gain v2 v2-s19 runs/v2-s18/checkpoint.pt --lr 3e-5 --warmup 300 --steps 200000 \
     --seed 190 --top-share 0.5; }
+# 20. Session 17: s19's checkpoint grown from 160 to 192 latent channels (scripts/derive_start.py
+#     --latents 192: g_a writes the new ones with zero weights, g_s reads them with random ones, so
+#     the model codes as before and the distortion's gradient reaches them at once), top share 0.5.
+#     Why: from quality 4 up all 160 channels carry bits, and the quality-8 ceiling (Kodak 37.36
+#     dB, transform_ceiling.py) holds quality 8 at 36.8. 192 costs about 2 % of a round trip
+#     (224: 10 %), on kodim05 at 2 threads beside training.
+s20() {
+    [[ -f runs/v2-s20-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s19/checkpoint.pt \
+        runs/v2-s20-start.pt --latents 192
+    MODEL=he2021-checkerboard-gain v2 v2-s20 runs/v2-s20-start.pt --lr 3e-5 --warmup 300 --steps 200000 \
+        --seed 200 --top-share 0.5
+}
 
 for stage in "$@"; do
     "$stage"

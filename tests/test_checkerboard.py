@@ -150,6 +150,39 @@ def test_pruning_keeps_every_channel_when_asked_to_and_refuses_a_bad_count(repo_
         script.pruned(state, 25)
 
 
+def test_growing_the_latents_keeps_the_pixels_and_gives_the_new_channels_a_gradient(repo_script):
+    """scripts/derive_start.py --latents: the new channels hold 0 (g_a writes them with zero
+    weights), so the old channels' symbols and the pixels stay as they were and the new ones cost
+    next to nothing; g_s reads them with random weights, so the distortion's gradient reaches g_a's
+    new rows at once (the M = 320 of session 8 read them with zero weights: no gradient at all)."""
+    from securecomp.codec.catalog import model_for
+
+    script = repo_script("scripts/derive_start.py")
+    torch.manual_seed(13)
+    model = spread(CheckerboardGainHyperprior(16, 24)).eval()
+    model.update_tables()
+    state = script.grown(model.state_dict(), 32)
+    wide = model_for("he2021-checkerboard-gain", like=state)
+    assert (wide.M, wide.parameter_net[2].weight.shape[0]) == (32, 24)
+    wide.load_state_dict(state)
+    wide.eval().update_tables()
+    x, q = torch.rand(1, 3, 128, 128), torch.tensor([6.5])
+    with torch.no_grad():
+        latents = wide.latents(x, q)
+        assert torch.equal(latents[:, :24], model.latents(x, q)) and not latents[:, 24:].any()
+        old, new = model.compress(x, q), wide.compress(x, q)
+        assert torch.equal(wide.decompress(new["strings"], new["shape"], q),
+                           model.decompress(old["strings"], old["shape"], q))
+        assert sum(map(len, new["strings"])) <= sum(map(len, old["strings"])) + 64
+        assert wide.g_s[0].weight[24:].std() > 0.5 * wide.g_s[0].weight[:24].std()     # read, not silent
+
+    wide.train()
+    (wide(x, q)["x_hat"] - x).square().mean().backward()
+    assert wide.g_a[6].weight.grad[24:].abs().sum() > 0
+    with pytest.raises(SystemExit, match="--latents"):
+        script.grown(state, 32)
+
+
 def test_widening_the_encoder_keeps_its_latents_and_lets_the_new_channels_learn(repo_script):
     """scripts/derive_start.py --encoder-width: g_a widened to more hidden channels gives the same y (so the
     same bitstream), the catalog builds the model at those widths, and the new channels' readout
