@@ -34,8 +34,9 @@ def load_model(weights: Path | None, raw: bool = False):
     if weights is None:
         return zoo.load(CONTINUOUS_MODEL, 8)
     state = torch.load(weights, map_location="cpu")
-    model = model_for(CONTINUOUS_MODEL, None)
-    model.load_state_dict({k: v.float() for k, v in (state["model"] if raw else zoo.weights_of(state)).items()})
+    chosen = {k: v.float() for k, v in (state["model"] if raw else zoo.weights_of(state)).items()}
+    model = model_for(CONTINUOUS_MODEL, like=chosen)          # at the weights' own widths
+    model.load_state_dict(chosen)
     return model.eval()
 
 
