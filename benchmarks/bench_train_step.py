@@ -17,6 +17,7 @@ import time
 
 import torch
 
+from securecomp.codec import zoo
 from securecomp.codec.catalog import CONTINUOUS_MODEL, model_for
 from securecomp.codec.meanscale import lambda_of
 from securecomp.codec.models import parameter_groups
@@ -26,7 +27,7 @@ from securecomp.codec.train import rate_distortion
 def seconds_per_step(batch: int, crop: int, bf16: bool, channels_last: bool, steps: int,
                      compiled: bool = False, model_id: str = CONTINUOUS_MODEL) -> float:
     torch.manual_seed(0)
-    model = model_for(model_id).train()
+    model = model_for(model_id, like=zoo.load(model_id, 4).state_dict()).train()   # the shipped widths
     for module in model.modules():
         if hasattr(module, "mixed"):
             module.mixed = True
