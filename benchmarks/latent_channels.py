@@ -1,5 +1,6 @@
 """Which latent channels of the continuous model carry information: per quality, how many channels
-code at least one nonzero symbol, the bits of y in each channel group and those of z, and the PSNR
+code at least one nonzero symbol, how near the second group comes to one (its largest |y - mean|:
+0.5 rounds to a symbol), the bits of y in each channel group and those of z, and the PSNR
 lost when a group's values are replaced by their means (what the decoder gets from the hyperprior
 alone). ``--crop 0`` takes whole images.
 
@@ -64,6 +65,7 @@ def channel_use(model, x: torch.Tensor, quality: float, split: int) -> dict:
     _, likelihoods = model.gaussian_conditional(y, scales, means)
     bits = -torch.log2(likelihoods)[0].sum(dim=(1, 2))
     nonzero = ((y_hat - means).round() != 0)[0].sum(dim=(1, 2))
+    reach = (y - means).abs()[0].flatten(1).amax(dim=1)         # per channel: how near a nonzero symbol
 
     def mse(values: torch.Tensor) -> float:
         return float(((model.x_hat_of(values, q).clamp(0, 1) - x) ** 2).mean())
@@ -74,7 +76,8 @@ def channel_use(model, x: torch.Tensor, quality: float, split: int) -> dict:
         cut = y_hat.clone()
         cut[:, group] = means[:, group]
         without.append(mse(cut))
-    return {"nonzero": nonzero, "bits": [float(bits[g].sum()) for g in groups],
+    return {"nonzero": nonzero, "reach": [float(reach[g].max()) for g in groups],
+            "bits": [float(bits[g].sum()) for g in groups],
             "z_bits": float(-torch.log2(z_likelihoods).sum()), "mse": mse(y_hat),
             "mse_without": without}
 
@@ -92,8 +95,8 @@ def main() -> None:
     model, images = load_model(args.weights, args.raw), crops(args.dataset, args.limit, args.crop)
     pixels = sum(x.shape[2] * x.shape[3] for x in images)
     low, high = f"< {args.split}", f"≥ {args.split}"
-    print(f"| quality | live channels {low} | live {high} | y bpp {low} | y bpp {high} | z bpp | PSNR "
-          f"| dB lost without {low} | dB lost without {high} |\n" + "|---" * 9 + "|")
+    print(f"| quality | live channels {low} | live {high} | largest abs(y - mean) {high} | y bpp {low} "
+          f"| y bpp {high} | z bpp | PSNR | dB lost without {low} | dB lost without {high} |\n" + "|---" * 10 + "|")
     for quality in args.qualities:
         rows = [channel_use(model, x, quality, args.split) for x in images]
         live = sum(r["nonzero"] for r in rows) > 0
@@ -101,8 +104,9 @@ def main() -> None:
         z_bpp = sum(r["z_bits"] for r in rows) / pixels
         psnr = np.mean([-10 * math.log10(r["mse"]) for r in rows])
         lost = [np.mean([10 * math.log10(r["mse_without"][g] / r["mse"]) for r in rows]) for g in (0, 1)]
-        print(f"| {quality:g} | {int(live[:args.split].sum())} | {int(live[args.split:].sum())} | {bpp[0]:.3f} "
-              f"| {bpp[1]:.3f} | {z_bpp:.4f} | {psnr:.2f} | {lost[0]:.2f} | {lost[1]:.3f} |", flush=True)
+        reach = max(r["reach"][1] for r in rows)         # above 0.5: the group codes a nonzero symbol
+        print(f"| {quality:g} | {int(live[:args.split].sum())} | {int(live[args.split:].sum())} | {reach:.3f} "
+              f"| {bpp[0]:.3f} | {bpp[1]:.3f} | {z_bpp:.4f} | {psnr:.2f} | {lost[0]:.2f} | {lost[1]:.3f} |", flush=True)
 
 
 if __name__ == "__main__":
