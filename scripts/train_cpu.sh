@@ -195,12 +195,20 @@ s19() { MODEL=he2021-checkerboard-gain v2 v2-s19 runs/v2-s18/checkpoint.pt --lr 
 #     Why: from quality 4 up all 160 channels carry bits, and the quality-8 ceiling (Kodak 37.36
 #     dB, transform_ceiling.py) holds quality 8 at 36.8. 192 costs about 2 % of a round trip
 #     (224: 10 %), on kodim05 at 2 threads beside training.
+#     After 3,831 steps (gb82 0.9894 at its start, 0.9893 at 1,500, 0.9900 at 3,000) no new channel
+#     had coded a symbol: their largest |y - mean| at quality 8 was 0.42 (0.5 rounds to one;
+#     benchmarks/latent_channels.py --raw, 3 gb82 crops), g_a's new rows growing linearly and
+#     slowly at the transforms' 3e-5, while their gains drifted down (10x: rate outweighs use).
 s20() {
     [[ -f runs/v2-s20-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s19/checkpoint.pt \
         runs/v2-s20-start.pt --latents 192
     MODEL=he2021-checkerboard-gain v2 v2-s20 runs/v2-s20-start.pt --lr 3e-5 --warmup 300 --steps 200000 \
         --seed 200 --top-share 0.5
 }
+# 21. Session 17: s20 went on from its checkpoint with g_a's last layer at 10x (--fast g_a.6.), so
+#     that the new channels' rows grow as fast as their gains move.
+s21() { MODEL=he2021-checkerboard-gain v2 v2-s21 runs/v2-s20/checkpoint.pt --lr 3e-5 --warmup 300 --steps 200000 \
+    --seed 210 --top-share 0.5 --fast g_a.6.; }
 
 for stage in "$@"; do
     "$stage"

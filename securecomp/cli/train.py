@@ -59,6 +59,9 @@ def add_parser(commands: Subparsers) -> None:
     command.add_argument("--top-share", type=float, default=TrainConfig.top_share, metavar="SHARE",
                          help="continuous model: draw this share of the crops' qualities from [6, 8] instead of "
                          "[1, 8], to spend more of the training on the top qualities (default 0)")
+    command.add_argument("--fast", nargs="+", default=TrainConfig.fast, metavar="NAME",
+                         help="parameters whose names contain one of these (e.g. g_a.6.) learn 10x faster, "
+                         "as the gains, the context and new decoder blocks always do")
     command.set_defaults(run=run_train)
 
 

@@ -34,5 +34,6 @@ class TrainConfig:
     ema: float = 0.0                  # decay of the weights' moving average (0: none)
     precision: str = "auto"           # "bf16" autocast, "float32", or auto: bf16 on CUDA only
     top_share: float = 0.0            # continuous model: share of crops whose quality is drawn from [6, 8]
+    fast: tuple[str, ...] = ()        # more parameter-name parts that learn FAST_LR_FACTOR times faster
     init: str | None = None           # checkpoint or shipped weights file to start from (fine-tuning)
     resume: str | None = None
