@@ -206,7 +206,12 @@ s20() {
         --seed 200 --top-share 0.5
 }
 # 21. Session 17: s20 went on from its checkpoint with g_a's last layer at 10x (--fast g_a.6.), so
-#     that the new channels' rows grow as fast as their gains move.
+#     that the new channels' rows grow as fast as their gains move. 2 threads, 11,052 steps: gb82
+#     0.9899 at its start, 0.9891 at 1,500, 0.9892 at 6,000, 0.9887 at 9,000, 0.9884 at 10,500
+#     (the lowest yet; q8 1.169 bpp / 39.77 dB against s18's 1.153 / 39.68). But the new channels
+#     still code no symbol in the moving average (largest |y - mean| at q8 0.48 on 3 gb82 crops):
+#     their g_a rows grew from 0.13 to 1.02 in norm (old rows 2.8) while their q8 gain fell from
+#     e^-0.73 to e^-1.76, so the rate still wins the tug. Stopped at 11,052; not shipped.
 s21() { MODEL=he2021-checkerboard-gain v2 v2-s21 runs/v2-s20/checkpoint.pt --lr 3e-5 --warmup 300 --steps 200000 \
     --seed 210 --top-share 0.5 --fast g_a.6.; }
 
