@@ -299,7 +299,7 @@ def _planar_latents(model, r: _wire.Reader, info: ImageInfo, total: int = 0):
 
 
 def _decode_planar(model, r: _wire.Reader, info: ImageInfo) -> np.ndarray:
-    """Pixels of a version-4 body: the whole latent plane, then g_s per tile with the
+    """Pixels of a version-4 body: the whole latent plane, then g_s per window (WINDOW) with the
     neighbouring latents as context."""
     from .tiling import LATENT, padded, synthesis_window
 
