@@ -53,7 +53,7 @@ clean:
 # session, in the background (`make train-cpu &`; THREADS=2 on an otherwise idle machine); the
 # per-quality models' recipe is scripts/train_cpu_v1.sh.
 DATA ?= ../shared/datasets
-STAGE ?= s21
+STAGE ?= s22
 train-cpu: $(STAMP)
 	DATA=$(DATA) scripts/train_cpu.sh $(STAGE)
 

@@ -1,9 +1,10 @@
 """Derive a training start from trained weights of the continuous model: fewer or more latent
 channels (--keep, --latents), a wider encoder (--encoder-width), transforms conditioned on the
-quality (--conditional) or residual blocks in the decoder (--blocks).
+quality (--conditional), residual blocks in the decoder (--blocks), or silent channels' gains
+reset (--wake).
 
     python scripts/derive_start.py WEIGHTS OUT (--keep 160 | --latents 192 | --encoder-width 144 |
-        --conditional | --blocks 1)
+        --conditional | --blocks 1 | --wake 160)
 
 WEIGHTS is a training checkpoint (its moving average), a best.pt or a shipped weights file of
 he2021-checkerboard-gain (or mbt2018-mean-gain); OUT gets the derived weights, which `securecomp
@@ -29,6 +30,12 @@ mean 0, the smallest scale), and their gains start at the mean of the others'. T
 same pixels as before (the new channels' symbols are all 0, at a few bytes per image). Why: at
 qualities 4 and up all 160 channels carry bits (90 % of quality 8's in 137 of them, 4 crops of
 val/clic2025), and the quality-8 ceiling is what holds Kodak below 38 dB.
+
+--wake FIRST resets the gains of channels FIRST and up (both tables) to the mean of the others',
+for grown channels that stayed silent: in sessions 17-18 their g_a rows grew (norm 0 -> 2.1, the
+old rows' 3.3) while the rate drove their gains to e^-3, so their values never reached a symbol.
+Woken, they code symbols at once; `securecomp train --rate-ramp FIRST STEPS` then spares them the
+rate while g_s learns to read them.
 
 --encoder-width W widens g_a's hidden layers to W channels; the decoder, the bitstream and the
 images already written do not change, and only encoding pays (benchmarks/bench_encoder_width.py).
@@ -139,6 +146,18 @@ def grown(state: dict[str, torch.Tensor], latents: int, seed: int = 0) -> dict[s
     return out
 
 
+def woken(state: dict[str, torch.Tensor], first: int) -> dict[str, torch.Tensor]:
+    """``state`` with the gains of latent channels ``first`` and up reset to the mean of the
+    others' (--wake: module docstring)."""
+    M = state["g_a.6.weight"].shape[0]
+    if not 0 < first < M:
+        raise SystemExit(f"--wake takes a channel between 1 and {M - 1}, got {first}")
+    out = {name: value.float().clone() for name, value in state.items()}
+    for name in ("gain.log_gain", "inverse_gain.log_gain"):
+        out[name][:, first:] = out[name][:, :first].mean(dim=1, keepdim=True)
+    return out
+
+
 CONVS, GDNS = (0, 2, 4, 6), (1, 3, 5)
 
 
@@ -204,7 +223,13 @@ def main() -> None:
     change.add_argument("--encoder-width", type=int, help="g_a's new hidden width")
     change.add_argument("--conditional", action="store_true", help="condition g_a and g_s on the quality")
     change.add_argument("--blocks", type=int, help="residual blocks to add to g_s")
+    change.add_argument("--wake", type=int, metavar="FIRST", help="reset the gains of channels FIRST and up")
     args = parser.parse_args()
+    if args.wake is not None:
+        zoo.save_start(args.weights, args.out, f"gains of channels {args.wake} and up reset",
+                       lambda state: woken(state, args.wake))
+        print(f"wrote {args.out}")
+        return
     if args.blocks is not None:
         zoo.save_start(args.weights, args.out, f"{args.blocks} residual blocks in g_s",
                        lambda state: with_blocks(state, args.blocks))

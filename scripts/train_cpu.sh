@@ -212,8 +212,22 @@ s20() {
 #     still code no symbol in the moving average (largest |y - mean| at q8 0.48 on 3 gb82 crops):
 #     their g_a rows grew from 0.13 to 1.02 in norm (old rows 2.8) while their q8 gain fell from
 #     e^-0.73 to e^-1.76, so the rate still wins the tug. Stopped at 11,052; not shipped.
+#     Between sessions 17 and 18 it ran on to 29,232: gb82 0.9875 at 21,000, 0.9860 at 25,500 and
+#     27,000 (q8 1.174 bpp / 39.76 dB), 0.9866 at 28,500. The new channels stayed silent: largest
+#     |y - mean| 0.30 at q8, their g_a rows at norm 2.1 (old 3.3) but their gains at e^-3 at every
+#     quality (benchmarks/latent_channels.py --weights runs/v2-s21/best.pt, 3 gb82 crops).
 s21() { MODEL=he2021-checkerboard-gain v2 v2-s21 runs/v2-s20/checkpoint.pt --lr 3e-5 --warmup 300 --steps 200000 \
     --seed 210 --top-share 0.5 --fast g_a.6.; }
+# 22. Session 18: s21's best.pt (step 27,000) with the silent channels' gains reset to the others'
+#     mean (scripts/derive_start.py --wake 160), so that they code symbols at once, and free of rate
+#     at first (--rate-ramp 160 6000: their bits weigh step/6,000 in the loss), so that g_s learns
+#     to read them before the rate weighs on them; g_a's writer and g_s's reader learn at 10x.
+s22() {
+    [[ -f runs/v2-s22-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s21/best.pt \
+        runs/v2-s22-start.pt --wake 160
+    MODEL=he2021-checkerboard-gain v2 v2-s22 runs/v2-s22-start.pt --lr 3e-5 --warmup 300 --steps 200000 \
+        --seed 220 --top-share 0.5 --fast g_a.6. g_s.0. --rate-ramp 160 6000
+}
 
 for stage in "$@"; do
     "$stage"

@@ -183,6 +183,23 @@ def test_growing_the_latents_keeps_the_pixels_and_gives_the_new_channels_a_gradi
         script.grown(state, 32)
 
 
+def test_waking_resets_the_silenced_channels_gains_and_nothing_else(repo_script):
+    """scripts/derive_start.py --wake FIRST: channels FIRST and up get the mean gains of the others
+    (both tables, per quality); every other weight is kept."""
+    script = repo_script("scripts/derive_start.py")
+    state = CheckerboardGainHyperprior(16, 24).state_dict()
+    state["gain.log_gain"][:, 20:] = -3.0                  # as the rate left session 17's grown channels
+    woken = script.woken(state, 20)
+    for name in ("gain.log_gain", "inverse_gain.log_gain"):
+        expected = state[name][:, :20].mean(dim=1, keepdim=True).expand(-1, 4)
+        assert torch.allclose(woken[name][:, 20:], expected) and torch.equal(woken[name][:, :20], state[name][:, :20])
+    assert woken["gain.log_gain"][:, 20:].min() > -3
+    assert all(torch.equal(woken[name], value) for name, value in state.items() if "gain" not in name)
+    for first in (0, 24):
+        with pytest.raises(SystemExit, match="--wake"):
+            script.woken(state, first)
+
+
 def test_widening_the_encoder_keeps_its_latents_and_lets_the_new_channels_learn(repo_script):
     """scripts/derive_start.py --encoder-width: g_a widened to more hidden channels gives the same y (so the
     same bitstream), the catalog builds the model at those widths, and the new channels' readout

@@ -117,6 +117,40 @@ def test_fast_names_more_parameters_that_learn_ten_times_faster(images, tmp_path
     assert _events(tmp_path / "cli")[0]["config"]["fast"] == ["g_a.6.", "g_s.0."]
 
 
+def test_rate_ramp_frees_the_named_channels_of_rate_and_brings_it_back_over_its_steps(images, tmp_path):
+    """--rate-ramp FIRST STEPS: y's channels from FIRST weigh step/STEPS of their bits in the loss
+    (none at the start), the others all of theirs; the reported bpp still counts every bit."""
+    from securecomp.codec.train_config import TrainConfig
+
+    trainer = train.Trainer(TrainConfig(model="mbt2018-mean-gain", quality=None, data=str(images), val=None,
+                                        out=str(tmp_path / "run"), crop=64, device="cpu", rate_ramp=(100, 40)))
+    M = trainer.model.M
+    assert trainer.y_rate().tolist() == [1.0] * 100 + [0.0] * (M - 100)
+    trainer.step = 10
+    assert trainer.y_rate()[100:].unique().tolist() == [0.25] and trainer.y_rate()[:100].min() == 1
+    trainer.step = 400
+    assert trainer.y_rate().unique().tolist() == [1.0]
+
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 64, 64)
+    out = trainer.model(x, torch.tensor([6.0]))
+    full = train.rate_distortion(out, x, 0.0)
+    rates = torch.ones(M)
+    rates[100:] = 0
+    free = train.rate_distortion(out, x, 0.0, y_rate=rates)
+    y_bits = -torch.log2(out["likelihoods"]["y"].float())
+    assert torch.isclose(full["loss"] - free["loss"], y_bits[:, 100:].sum() / 64**2, rtol=1e-4)
+    assert free["loss"] < full["loss"] and torch.equal(free["bpp"], full["bpp"])
+
+    assert _train(images, tmp_path / "cli", "--steps", "1", "--rate-ramp", "100", "40",
+                  model=("mbt2018-mean-gain",)) == 0
+    assert _events(tmp_path / "cli")[0]["config"]["rate_ramp"] == [100, 40]
+    for bad in (("mbt2018-mean-gain", (0, 0)), ("bandara2020-sae", (0, 10))):
+        with pytest.raises(ParameterError, match="rate-ramp"):
+            train.Trainer(TrainConfig(model=bad[0], quality=None if bad[0] != "bandara2020-sae" else 3,
+                                      data=str(images), out=str(tmp_path / "bad"), device="cpu", rate_ramp=bad[1]))
+
+
 def test_resume_continues_from_the_saved_step_and_init_starts_a_new_run(images, tmp_path):
     run = tmp_path / "run"
     _train(images, run, "--steps", "2")

@@ -62,6 +62,9 @@ def add_parser(commands: Subparsers) -> None:
     command.add_argument("--fast", nargs="+", default=TrainConfig.fast, metavar="NAME",
                          help="parameters whose names contain one of these (e.g. g_a.6.) learn 10x faster, "
                          "as the gains, the context and new decoder blocks always do")
+    command.add_argument("--rate-ramp", nargs=2, type=int, default=TrainConfig.rate_ramp, metavar=("FIRST", "STEPS"),
+                         help="latent channels from FIRST on pay no rate at the run's start, rising linearly to "
+                         "full rate at step STEPS: grown channels learn to carry something before the rate weighs")
     command.set_defaults(run=run_train)
 
 

@@ -70,14 +70,18 @@ def random_batch(images: list[torch.Tensor], size: int, crop: int, rng: random.R
 
 
 def rate_distortion(out: dict, x: torch.Tensor, lmbda: float | torch.Tensor,
-                    weight: float | torch.Tensor = 1.0) -> dict[str, torch.Tensor]:
+                    weight: float | torch.Tensor = 1.0, y_rate: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """λ·255²·MSE + bpp per image, times ``weight``, averaged; ``lmbda`` and ``weight`` are one
-    value or one per image (shape (N,))."""
+    value or one per image (shape (N,)). ``y_rate`` (one factor per channel of y) weighs y's bits
+    in the loss (:meth:`Trainer.y_rate`); the reported bpp always counts every bit."""
     pixels = x.shape[2] * x.shape[3]
-    bits = sum(torch.log(lk.float()).flatten(1).sum(dim=1) for lk in out["likelihoods"].values()) / -math.log(2)
-    bpp = bits / pixels
+    bits = {name: -torch.log2(lk.float()) for name, lk in out["likelihoods"].items()}
+    bpp = sum(b.flatten(1).sum(dim=1) for b in bits.values()) / pixels
+    paid = bpp
+    if y_rate is not None:
+        paid = bpp - ((1 - y_rate[:, None, None]) * bits["y"]).flatten(1).sum(dim=1) / pixels
     mse = torch.mean((out["x_hat"].float().clamp(0, 1) - x) ** 2, dim=(1, 2, 3))
-    per_image = torch.as_tensor(lmbda, dtype=mse.dtype, device=mse.device) * 255**2 * mse + bpp
+    per_image = torch.as_tensor(lmbda, dtype=mse.dtype, device=mse.device) * 255**2 * mse + paid
     loss = torch.mean(torch.as_tensor(weight, dtype=mse.dtype, device=mse.device) * per_image)
     mse = mse.mean()
     return {"loss": loss, "bpp": bpp.mean(), "mse": mse, "psnr": -10 * torch.log10(mse.clamp_min(1e-10))}
@@ -126,6 +130,9 @@ def _check(config: TrainConfig) -> None:
             raise ParameterError(f"{config.model} trains every quality at once; leave out --quality")
     elif config.quality not in PER_QUALITY_LAMBDAS:
         raise ParameterError(f"quality must be 1..8, got {config.quality}")
+    elif config.rate_ramp is not None:
+        raise ParameterError("--rate-ramp weighs the latent channels of a continuous-rate model",
+                             hint=f"models: {', '.join(CONTINUOUS_MODELS)}")
     if config.crop <= 0 or config.crop % 64:
         raise ParameterError(f"--crop must be a positive multiple of 64, got {config.crop}")
     if config.quantization not in ("noise", "mixed"):
@@ -136,6 +143,9 @@ def _check(config: TrainConfig) -> None:
         raise ParameterError(f"--latent-gain must be positive, got {config.latent_gain}")
     if config.precision not in ("auto", "bf16", "float32"):
         raise ParameterError(f"--precision must be auto, bf16 or float32, got {config.precision!r}")
+    if config.rate_ramp is not None and (config.rate_ramp[0] < 0 or config.rate_ramp[1] <= 0):
+        raise ParameterError(f"--rate-ramp takes a first channel (0 or more) and a positive step count, "
+                             f"got {' '.join(map(str, config.rate_ramp))}")
     if not 0 <= config.top_share < 1:
         raise ParameterError(f"--top-share must be a share in [0, 1), got {config.top_share}")
     if not 0 <= config.ema < 1:
@@ -319,7 +329,7 @@ class Trainer:
         quality, lmbda, weight = self._draw_rates(len(x))
         with autocast:
             out = _forward(self.model, x, quality)
-        terms = rate_distortion(out, x, lmbda, weight)
+        terms = rate_distortion(out, x, lmbda, weight, self.y_rate())
         self.optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         # only the main optimizer's gradients: the quantiles still hold the last aux gradient (about
@@ -338,6 +348,18 @@ class Trainer:
             ema_update(self.average, self.model, self.config.ema)
         self.step += 1
         return {name: value.detach().item() for name, value in terms.items()} | {"aux": aux.detach().item()}
+
+    def y_rate(self) -> torch.Tensor | None:
+        """--rate-ramp FIRST STEPS: the weight of each channel of y's bits in this step's loss, 1 below
+        FIRST and step/STEPS from it. Grown channels (scripts/derive_start.py --latents) start
+        silent, and the rate pushed them back to silence before the decoder had learned to read
+        them (sessions 8 and 17); free of rate, they first learn to carry what the decoder lacks."""
+        if self.config.rate_ramp is None:
+            return None
+        first, steps = self.config.rate_ramp
+        rate = torch.ones(self.model.M, device=self.device)
+        rate[first:] = min(1.0, self.step / steps)
+        return rate
 
     def _draw_rates(self, n: int) -> tuple[torch.Tensor | None, float | torch.Tensor, float | torch.Tensor]:
         """(qualities, λ, loss weight): None, the quality's λ and 1; or for a continuous-rate model

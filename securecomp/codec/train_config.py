@@ -35,5 +35,7 @@ class TrainConfig:
     precision: str = "auto"           # "bf16" autocast, "float32", or auto: bf16 on CUDA only
     top_share: float = 0.0            # continuous model: share of crops whose quality is drawn from [6, 8]
     fast: tuple[str, ...] = ()        # more parameter-name parts that learn FAST_LR_FACTOR times faster
+    rate_ramp: tuple[int, int] | None = None   # (FIRST, STEPS): y's channels from FIRST pay no rate at the
+                                      # run's step 0, rising linearly to full rate at step STEPS
     init: str | None = None           # checkpoint or shipped weights file to start from (fine-tuning)
     resume: str | None = None
