@@ -222,6 +222,13 @@ s21() { MODEL=he2021-checkerboard-gain v2 v2-s21 runs/v2-s20/checkpoint.pt --lr 
 #     mean (scripts/derive_start.py --wake 160), so that they code symbols at once, and free of rate
 #     at first (--rate-ramp 160 6000: their bits weigh step/6,000 in the loss), so that g_s learns
 #     to read them before the rate weighs on them; g_a's writer and g_s's reader learn at 10x.
+#     2 threads, idle: gb82 1.0328 at its start (the woken channels cost bits before g_s could read
+#     them: q8 1.52 bpp), 0.9938 at 1,500, 0.9859 at 3,000, 0.9752 at 6,000 (full rate from here),
+#     0.9674 at 9,000, 0.9619 at 12,000, 0.9593 at 13,500 (q8 1.231 bpp / 40.23 dB; q1 0.112 /
+#     30.03, q3 0.305 / 34.00, q5 0.568 / 36.94), still falling 0.3 % per 1,500 steps. The grown
+#     channels now live: at q8 all 32 code symbols (largest |y - mean| 5.8, 0.077 of 1.38 bpp, 0.42
+#     dB lost without them), at q4 31 of them, at q1 none (latent_channels.py, 3 gb82 crops, step
+#     9,000). Stopped at 13,563 for the benchmarks; its best.pt (13,500) shipped as a5117936.
 s22() {
     [[ -f runs/v2-s22-start.pt ]] || .venv/bin/python scripts/derive_start.py runs/v2-s21/best.pt \
         runs/v2-s22-start.pt --wake 160

@@ -36,8 +36,8 @@ def _sae(quality: int) -> BlockAutoencoder:
 # One model for every quality (continuous rate), class by id. A fresh model has N = 112 (as
 # qualities 5-8 had) and M = 320 latent channels; weights about to be loaded give their own widths
 # (model_for's ``like``, the class's ``widths_of``): the shipped he2021-checkerboard-gain is
-# 112/160 since session 14, pruned to the channels that training brought to life
-# (scripts/derive_start.py --keep).
+# 112/192 since session 18: pruned to the 160 channels that training brought to life in session 13
+# (scripts/derive_start.py --keep), grown to 192 in session 17 and woken in 18 (--latents, --wake).
 CONTINUOUS_MODELS: dict[str, type[MeanScaleGainHyperprior]] = {
     "mbt2018-mean-gain": MeanScaleGainHyperprior,
     "he2021-checkerboard-gain": CheckerboardGainHyperprior,
