@@ -1,7 +1,9 @@
 """Regenerate docs/codec.md, the learned codec's model card: `make model-card`.
 
-Runs `securecomp bench` on Kodak and on val/clic2025 (unless --results / --clic-results point at
-existing JSONs), then writes the card from the zoo manifest (architecture, data, steps, hardware,
+Runs `securecomp bench` on Kodak and on the first --clic-limit images of val/clic2025 (unless
+--results / --clic-results point at existing JSONs; --keep takes the named codecs' rows from the
+committed docs/codec-*.json instead of running them again, e.g. the retired models' after a
+retrain of the default one), then writes the card from the zoo manifest (architecture, data, steps, hardware,
 wall time; the continuous model's training log per stage), the benchmarks (RD tables, BD-rates,
 timings, RD plots) and the JSONs of benchmarks/codec_checks.py (continuous quality, effort, seams).
 """
@@ -195,13 +197,15 @@ def _read_json(name: str) -> dict | None:
 
 
 def merge(summaries: list[dict]) -> dict:
-    """One summary from runs over the same images (codecs or qualities split between runs)."""
+    """One summary from runs over the same images (codecs or qualities split between runs); where
+    two runs hold the same codec and quality, the later one's row stands."""
     if any(s["images"] != summaries[0]["images"] for s in summaries):
         raise SystemExit("the bench results cover different images")
-    results: dict[str, list[dict]] = {}
+    rows: dict[str, dict[float, dict]] = {}
     for summary in summaries:
-        for codec, rows in summary["results"].items():
-            results[codec] = sorted(results.get(codec, []) + rows, key=lambda row: row["quality"])
+        for codec, codec_rows in summary["results"].items():
+            rows.setdefault(codec, {}).update((row["quality"], row) for row in codec_rows)
+    results = {codec: [by_quality[q] for q in sorted(by_quality)] for codec, by_quality in rows.items()}
     return {"images": summaries[0]["images"], "results": results, "bd_rate": bench.bd_table(results)}
 
 
@@ -209,26 +213,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--results", nargs="+", help="reuse these Kodak bench JSONs (merged) instead of running")
     parser.add_argument("--clic-results", nargs="+", help="reuse these val/clic2025 bench JSONs (merged)")
+    parser.add_argument("--keep", nargs="+", default=[], metavar="CODEC",
+                        help="take these codecs' rows from the committed docs/codec-*.json, not a new run")
     parser.add_argument("--dataset", default=str(KODAK))
+    parser.add_argument("--clic-limit", type=int, default=4, help="the first N images of val/clic2025 (default 4)")
     parser.add_argument("--no-clic", action="store_true", help="leave out the val/clic2025 run")
     args = parser.parse_args()
     learned = ["learned", *(_codec_of(m) for m in zoo.manifest() if m != DEFAULT_MODEL)]
-    kodak = _summary(args.results, args.dataset, [*learned, *bench.ANCHORS])
+    kodak = _summary(args.results, bench.dataset_images(args.dataset), [*learned, *bench.ANCHORS],
+                     args.keep, DOCS / "codec-kodak.json")
     bench.write(kodak, DOCS / "codec-kodak.json")
     bench.plot(kodak, DOCS / "codec-rd.png", title="Kodak")
     clic = None
     if not args.no_clic and (args.clic_results or CLIC.is_dir()):
-        clic = _summary(args.clic_results, CLIC, [_codec_of(CONTINUOUS), *bench.ANCHORS])
+        clic = _summary(args.clic_results, bench.dataset_images(CLIC)[: args.clic_limit],
+                        [_codec_of(CONTINUOUS), *bench.ANCHORS], args.keep, DOCS / "codec-clic2025.json")
         bench.write(clic, DOCS / "codec-clic2025.json")
         bench.plot(clic, DOCS / "codec-rd-clic2025.png", published=False, title="val/clic2025")
     (DOCS / "codec.md").write_text(card(kodak, clic))
     print(f"wrote {DOCS / 'codec.md'}")
 
 
-def _summary(results: list[str] | None, dataset: str | Path, codecs: list[str]) -> dict:
+def _summary(results: list[str] | None, images: list[Path], codecs: list[str], keep: list[str],
+             committed: Path) -> dict:
+    """The bench summary: the given JSONs merged, or a run of ``codecs`` over ``images``; the
+    ``keep`` codecs' rows come from the ``committed`` summary (which must cover the same images)."""
     if results:
         return merge([json.loads(Path(p).read_text()) for p in results])
-    return bench.run(bench.dataset_images(dataset), codecs, list(range(1, 9)))
+    kept: list[dict] = []
+    if keep:
+        old = json.loads(committed.read_text())
+        kept = [{"images": old["images"], "results": {c: old["results"][c] for c in keep if c in old["results"]}}]
+    ran = bench.run(images, [c for c in codecs if c not in keep], list(range(1, 9)))
+    return merge(kept + [ran])
 
 
 if __name__ == "__main__":

@@ -235,6 +235,13 @@ s22() {
     MODEL=he2021-checkerboard-gain v2 v2-s22 runs/v2-s22-start.pt --lr 3e-5 --warmup 300 --steps 200000 \
         --seed 220 --top-share 0.5 --fast g_a.6. g_s.0. --rate-ramp 160 6000
 }
+# 23. Session 19: s22's checkpoints were lost with the session's machine, so it goes on from the
+#     shipped a5117936 (s22's best.pt, step 13,500; fp16, fresh optimizer and moving average), the
+#     rate ramp over. λ_8 rises from 0.22 to 0.33 (meanscale.LAMBDAS): Kodak quality 8 coded 37.66
+#     dB at 0.22, under the issue's 38, while its transform ceiling had risen to 38.43 dB. So the
+#     validation's quality-8 term (and the weighted loss) is not comparable with s22's.
+s23() { MODEL=he2021-checkerboard-gain v2 v2-s23 "$WEIGHTS/he2021-checkerboard-gain.pt" --lr 3e-5 --warmup 300 \
+    --steps 200000 --seed 230 --top-share 0.5 --fast g_a.6. g_s.0.; }
 
 for stage in "$@"; do
     "$stage"
