@@ -1,10 +1,10 @@
 """Derive a training start from trained weights of the continuous model: fewer or more latent
 channels (--keep, --latents), a wider encoder (--encoder-width), transforms conditioned on the
-quality (--conditional), residual blocks in the decoder (--blocks), or silent channels' gains
-reset (--wake).
+quality (--conditional), residual blocks in the decoder (--blocks), silent channels' gains
+reset (--wake), or one quality's gains moved to a new λ (--retarget).
 
     python scripts/derive_start.py WEIGHTS OUT (--keep 160 | --latents 192 | --encoder-width 144 |
-        --conditional | --blocks 1 | --wake 160)
+        --conditional | --blocks 1 | --wake 160 | --retarget 8 0.22)
 
 WEIGHTS is a training checkpoint (its moving average), a best.pt or a shipped weights file of
 he2021-checkerboard-gain (or mbt2018-mean-gain); OUT gets the derived weights, which `securecomp
@@ -37,6 +37,13 @@ old rows' 3.3) while the rate drove their gains to e^-3, so their values never r
 Woken, they code symbols at once; `securecomp train --rate-ramp FIRST STEPS` then spares them the
 rate while g_s learns to read them.
 
+--retarget Q OLD moves quality Q's gains, trained for λ = OLD, to meanscale.LAMBDAS[Q] by high-rate
+theory (as meanscale.initial_gains: the quantizer step goes as λ**-1/2, so the gain is multiplied
+by sqrt(λ_new / OLD) and the inverse gain divided by it). Why: session 19 raised λ_8 from 0.22 to
+0.33, and from the unchanged weights 1,500 steps moved quality 8 by only 1 % in bits (gb82 1.231
+-> 1.244 bpp, where the new λ wants about 1.45): the gains learn at 3e-4, a slow walk for a 22 %
+step.
+
 --encoder-width W widens g_a's hidden layers to W channels; the decoder, the bitstream and the
 images already written do not change, and only encoding pays (benchmarks/bench_encoder_width.py).
 Why: at quality 8, g_s draws 1.4-2.4 dB more from latents fitted to the image than from g_a's
@@ -63,6 +70,7 @@ capacity at full width in the next layers would cost several times that.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -73,7 +81,7 @@ sys.path.insert(0, str(ROOT))
 
 from securecomp.codec import zoo  # noqa: E402
 from securecomp.codec.layers import ResidualBlock  # noqa: E402
-from securecomp.codec.meanscale import HIDDEN  # noqa: E402
+from securecomp.codec.meanscale import HIDDEN, LAMBDAS, MAX_QUALITY, MIN_QUALITY  # noqa: E402
 from securecomp.codec.models import analysis_transform  # noqa: E402
 
 # weight name -> how its rows (dim 0) or columns (dim 1) are laid out: a list of the channel
@@ -158,6 +166,19 @@ def woken(state: dict[str, torch.Tensor], first: int) -> dict[str, torch.Tensor]
     return out
 
 
+def retargeted(state: dict[str, torch.Tensor], quality: int, old: float) -> dict[str, torch.Tensor]:
+    """``state`` with quality ``quality``'s gains moved from λ ``old`` to LAMBDAS (--retarget:
+    module docstring)."""
+    if not MIN_QUALITY <= quality <= MAX_QUALITY or old <= 0:
+        raise SystemExit(f"--retarget takes a quality in [{MIN_QUALITY}, {MAX_QUALITY}] and a λ > 0, "
+                         f"got {quality} {old}")
+    shift = 0.5 * math.log(LAMBDAS[quality - MIN_QUALITY] / old)
+    out = {name: value.float().clone() for name, value in state.items()}
+    out["gain.log_gain"][quality - MIN_QUALITY] += shift
+    out["inverse_gain.log_gain"][quality - MIN_QUALITY] -= shift
+    return out
+
+
 CONVS, GDNS = (0, 2, 4, 6), (1, 3, 5)
 
 
@@ -224,13 +245,17 @@ def main() -> None:
     change.add_argument("--conditional", action="store_true", help="condition g_a and g_s on the quality")
     change.add_argument("--blocks", type=int, help="residual blocks to add to g_s")
     change.add_argument("--wake", type=int, metavar="FIRST", help="reset the gains of channels FIRST and up")
+    change.add_argument("--retarget", nargs=2, type=float, metavar=("Q", "OLD"),
+                        help="move quality Q's gains from λ OLD to the current LAMBDAS")
     args = parser.parse_args()
-    if args.wake is not None:
+    if args.retarget is not None:
+        quality, old = int(args.retarget[0]), args.retarget[1]
+        zoo.save_start(args.weights, args.out, f"quality {quality}'s gains moved from λ {old:g} to "
+                       f"{LAMBDAS[quality - MIN_QUALITY]:g}", lambda state: retargeted(state, quality, old))
+    elif args.wake is not None:
         zoo.save_start(args.weights, args.out, f"gains of channels {args.wake} and up reset",
                        lambda state: woken(state, args.wake))
-        print(f"wrote {args.out}")
-        return
-    if args.blocks is not None:
+    elif args.blocks is not None:
         zoo.save_start(args.weights, args.out, f"{args.blocks} residual blocks in g_s",
                        lambda state: with_blocks(state, args.blocks))
     elif args.conditional:

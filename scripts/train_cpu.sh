@@ -239,9 +239,16 @@ s22() {
 #     shipped a5117936 (s22's best.pt, step 13,500; fp16, fresh optimizer and moving average), the
 #     rate ramp over. λ_8 rises from 0.22 to 0.33 (meanscale.LAMBDAS): Kodak quality 8 coded 37.66
 #     dB at 0.22, under the issue's 38, while its transform ceiling had risen to 38.43 dB. So the
-#     validation's quality-8 term (and the weighted loss) is not comparable with s22's.
-s23() { MODEL=he2021-checkerboard-gain v2 v2-s23 "$WEIGHTS/he2021-checkerboard-gain.pt" --lr 3e-5 --warmup 300 \
-    --steps 200000 --seed 230 --top-share 0.5 --fast g_a.6. g_s.0.; }
+#     validation's quality-8 term (and the weighted loss) is not comparable with s22's. A first try
+#     from the file itself moved quality 8 too slowly (2,964 steps, 2 threads: gb82 q8 1.231 bpp /
+#     40.23 dB at its start, 1.244 / 40.27 at 1,500, where λ 0.33 wants about 1.45 bpp), so quality
+#     8's gains start moved by high-rate theory (scripts/derive_start.py --retarget 8 0.22).
+s23() {
+    [[ -f runs/v2-s23-start.pt ]] || .venv/bin/python scripts/derive_start.py "$WEIGHTS/he2021-checkerboard-gain.pt" \
+        runs/v2-s23-start.pt --retarget 8 0.22
+    MODEL=he2021-checkerboard-gain v2 v2-s23 runs/v2-s23-start.pt --lr 3e-5 --warmup 300 --steps 200000 \
+        --seed 230 --top-share 0.5 --fast g_a.6. g_s.0.
+}
 
 for stage in "$@"; do
     "$stage"

@@ -4,13 +4,15 @@ other half's tables and means, and both passes stay exact."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from test_learned_engine import spread
 
 from securecomp.codec import models, planar
 from securecomp.codec.checkerboard import CheckerboardGainHyperprior, anchors
-from securecomp.codec.meanscale import MeanScaleGainHyperprior
+from securecomp.codec.meanscale import LAMBDAS, MeanScaleGainHyperprior
 
 
 @pytest.fixture(autouse=True)
@@ -198,6 +200,25 @@ def test_waking_resets_the_silenced_channels_gains_and_nothing_else(repo_script)
     for first in (0, 24):
         with pytest.raises(SystemExit, match="--wake"):
             script.woken(state, first)
+
+
+def test_retargeting_moves_one_qualitys_gains_by_high_rate_theory(repo_script):
+    """scripts/derive_start.py --retarget Q OLD: quality Q's gain rises by sqrt(λ_Q / OLD) and its
+    inverse gain falls by as much; every other quality and weight is kept."""
+    script = repo_script("scripts/derive_start.py")
+    model = CheckerboardGainHyperprior(16, 24)
+    state = {name: value.clone() for name, value in model.state_dict().items()}
+    moved = script.retargeted(state, 8, 0.22)
+    shift = 0.5 * math.log(LAMBDAS[-1] / 0.22)
+    assert torch.allclose(moved["gain.log_gain"][-1], state["gain.log_gain"][-1] + shift)
+    assert torch.allclose(moved["inverse_gain.log_gain"][-1], state["inverse_gain.log_gain"][-1] - shift)
+    assert all(torch.equal(moved[name][:-1], value[:-1]) for name, value in state.items() if "gain" in name)
+    assert all(torch.equal(moved[name], value) for name, value in state.items() if "gain" not in name)
+    model.load_state_dict(moved)
+    assert torch.allclose(model.gain(torch.tensor([8.0])).log().flatten(), moved["gain.log_gain"][-1])
+    for quality, old in ((0, 0.22), (9, 0.22), (8, 0.0)):
+        with pytest.raises(SystemExit, match="--retarget"):
+            script.retargeted(state, quality, old)
 
 
 def test_widening_the_encoder_keeps_its_latents_and_lets_the_new_channels_learn(repo_script):
