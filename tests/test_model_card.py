@@ -1,14 +1,6 @@
 """benchmarks/model_card.py's merging of bench results (the card's reuse of unchanged codecs' rows)."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-_SPEC = importlib.util.spec_from_file_location(
-    "model_card", Path(__file__).resolve().parents[1] / "benchmarks" / "model_card.py")
-model_card = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(model_card)
 
 
 def _row(quality: float, bpp: float, psnr: float) -> dict:
@@ -19,7 +11,8 @@ def _summary(results: dict, images=("a.png", "b.png")) -> dict:
     return {"images": list(images), "results": results}
 
 
-def test_merge_later_run_replaces_a_codec_quality_and_keeps_the_rest():
+def test_merge_later_run_replaces_a_codec_quality_and_keeps_the_rest(repo_script):
+    model_card = repo_script("benchmarks/model_card.py")
     old = _summary({"learned": [_row(1, 0.2, 28.0), _row(2, 0.4, 30.0)], "kept": [_row(2, 0.5, 27.0)]})
     new = _summary({"learned": [_row(2, 0.35, 30.5), _row(3, 0.6, 32.0)]})
     merged = model_card.merge([old, new])
@@ -28,6 +21,7 @@ def test_merge_later_run_replaces_a_codec_quality_and_keeps_the_rest():
     assert merged["images"] == ["a.png", "b.png"]
 
 
-def test_merge_refuses_runs_over_different_images():
+def test_merge_refuses_runs_over_different_images(repo_script):
+    model_card = repo_script("benchmarks/model_card.py")
     with pytest.raises(SystemExit, match="different images"):
         model_card.merge([_summary({}), _summary({}, images=("a.png",))])
