@@ -5,7 +5,8 @@
 #
 # A session runs one stage in the background, niced, one process, and stops it
 # (SIGTERM saves a checkpoint) near its end; `scripts/export_weights.py --best runs/NAME` ships its
-# best.pt, and the next session's stage starts from the shipped file (checkpoints are not kept).
+# best.pt (after `scripts/retire_weights.py` has recorded the weights it replaces), and the next
+# session's stage starts from the shipped file (checkpoints are not kept).
 #   scripts/train_cpu.sh STAGE        (stages below; a stage with a checkpoint resumes from it)
 #
 # Step speed on this CPU (benchmarks/bench_train_step.py, 2 threads, batch 2 × 256²): float32 NCHW
@@ -243,6 +244,12 @@ s22() {
 #     from the file itself moved quality 8 too slowly (2,964 steps, 2 threads: gb82 q8 1.231 bpp /
 #     40.23 dB at its start, 1.244 / 40.27 at 1,500, where λ 0.33 wants about 1.45 bpp), so quality
 #     8's gains start moved by high-rate theory (scripts/derive_start.py --retarget 8 0.22).
+#     2 threads, idle, 84 min, 22,132 steps: gb82 0.9812 at its start (q8 1.392 bpp / 40.56 dB),
+#     0.9780 at 3,000, 0.9748 at 6,000, 0.9714 at 10,500, 0.9657 at 15,000, 0.9627 at 19,500 and
+#     21,000 (q1 0.111 / 30.07, q3 0.307 / 34.07, q5 0.573 / 37.06, q8 1.405 / 40.89): flat over
+#     its last 1,500 steps for the first time since s22 began. Kodak quality 8 (the model's own
+#     forward, 24 images): 37.92 dB at its start, 38.02 at 3,000, 38.24 at 10,500. Its best.pt
+#     (21,000) shipped.
 s23() {
     [[ -f runs/v2-s23-start.pt ]] || .venv/bin/python scripts/derive_start.py "$WEIGHTS/he2021-checkerboard-gain.pt" \
         runs/v2-s23-start.pt --retarget 8 0.22
