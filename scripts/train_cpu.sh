@@ -249,7 +249,8 @@ s22() {
 #     21,000 (q1 0.111 / 30.07, q3 0.307 / 34.07, q5 0.573 / 37.06, q8 1.405 / 40.89): flat over
 #     its last 1,500 steps for the first time since s22 began. Kodak quality 8 (the model's own
 #     forward, 24 images): 37.92 dB at its start, 38.02 at 3,000, 38.24 at 10,500. Its best.pt
-#     (21,000) shipped.
+#     (21,000) shipped as ce184474. Resumed after the benchmarks: 0.9609 at 24,000, 0.9600 at 27,000,
+#     0.9596 at 28,500 (q8 1.407 / 40.91), still falling; stopped at the session's end (not shipped).
 s23() {
     [[ -f runs/v2-s23-start.pt ]] || .venv/bin/python scripts/derive_start.py "$WEIGHTS/he2021-checkerboard-gain.pt" \
         runs/v2-s23-start.pt --retarget 8 0.22
