@@ -34,7 +34,7 @@ IMAGE, QUALITY = "coffee", 2
 
 def retire(span: str, session: str) -> str:
     """Record the shipped weights of the default model as retired; returns their tag (hex)."""
-    tag = zoo.manifest()[DEFAULT_MODEL][zoo.ALL_QUALITIES]["sha256"][:8]
+    tag = zoo.weights_tag(DEFAULT_MODEL).hex()
     retired = json.loads(zoo.RETIRED.read_text())
     if tag in retired.get(DEFAULT_MODEL, {}):
         raise SystemExit(f"weights {tag} are already retired")
